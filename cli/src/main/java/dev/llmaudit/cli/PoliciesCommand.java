@@ -1,0 +1,154 @@
+package dev.llmaudit.cli;
+
+import dev.llmaudit.policy.engine.PolicyEngine;
+import dev.llmaudit.policy.load.BundleLoader;
+import dev.llmaudit.policy.load.PolicyTests;
+import dev.llmaudit.policy.load.Problems;
+import dev.llmaudit.policy.tools.DryRun;
+import dev.llmaudit.policy.tools.EventFile;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Policy-as-code tools: check a bundle like code, run its tests, backtest it on past events. */
+@Command(name = "policies", mixinStandardHelpOptions = true,
+        description = "Validate, test and backtest a policy bundle (a directory with bundle.yaml, catalog/, policies/, tests/).",
+        subcommands = {PoliciesCommand.Validate.class, PoliciesCommand.Test.class, PoliciesCommand.DryRunCommand.class})
+final class PoliciesCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Loads the bundle or prints every problem; null when it does not load. */
+    static BundleLoader.Result load(Path dir, PrintWriter err) {
+        BundleLoader.Result result = BundleLoader.load(dir);
+        for (Problems.Problem p : result.problems()) {
+            err.println(p);
+        }
+        if (!result.ok()) {
+            err.println(result.problems().size() + " problem(s) in bundle " + dir);
+        }
+        return result;
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = {"Load and check a bundle. Exit 0 when valid; exit 1 listing every error as file:line:col: message."})
+    static final class Validate implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "DIR", description = "The bundle directory, e.g. policies/bundle.")
+        Path dir;
+
+        @Override
+        public Integer call() {
+            BundleLoader.Result r = load(dir, spec.commandLine().getErr());
+            if (!r.ok()) {
+                return 1;
+            }
+            spec.commandLine().getOut().printf("%s: bundle %s version %s is valid: %d policies, %d prices (catalog %s), %d regions%n",
+                    dir, r.bundle().name(), r.bundle().version(), r.bundle().policies().size(), r.bundle().prices().entries().size(),
+                    r.bundle().prices().version(), r.bundle().regions().allRegions().size());
+            return 0;
+        }
+    }
+
+    @Command(name = "test", mixinStandardHelpOptions = true,
+            description = {"Run the bundle's test cases (tests/*.yaml: given events, expected findings).",
+                    "Exit 1 on any failure, showing expected vs actual."})
+    static final class Test implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "DIR", description = "The bundle directory, e.g. policies/bundle.")
+        Path dir;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            BundleLoader.Result r = load(dir, err);
+            if (!r.ok()) {
+                return 1;
+            }
+            PolicyTests.Report report = PolicyTests.run(dir, new PolicyEngine(r.bundle()));
+            report.problems().forEach(err::println);
+            int passed = 0;
+            int failed = 0;
+            for (PolicyTests.CaseResult c : report.cases()) {
+                if (c.passed()) {
+                    passed++;
+                    out.println("PASS  " + c.name());
+                } else {
+                    failed++;
+                    out.println("FAIL  " + c.name() + "  (" + c.location() + ")");
+                    c.failures().forEach(f -> out.println("        " + f));
+                }
+            }
+            out.printf("%d passed, %d failed%n", passed, failed);
+            return report.passed() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "dry-run", mixinStandardHelpOptions = true,
+            description = {"Evaluate a file of past events (canonical JSON, one per line) against a bundle, accumulating",
+                    "budgets in event-time order. Reports every finding, a summary per policy and cost totals per cloud.",
+                    "Bad lines are reported with their line number and skipped."})
+    static final class DryRunCommand implements Callable<Integer> {
+        enum Format { table, json }
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "DIR", description = "The bundle directory, e.g. policies/bundle.")
+        Path dir;
+
+        @Option(names = "--events", required = true, paramLabel = "FILE", description = "Events file (JSON lines).")
+        Path events;
+
+        @Option(names = "--format", defaultValue = "table", description = "table (default) or json (JSON lines: findings, bad lines, summary).")
+        Format format;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            BundleLoader.Result r = load(dir, err);
+            if (!r.ok()) {
+                return 1;
+            }
+            if (!Files.isRegularFile(events)) {
+                err.println("llm-audit policies dry-run: no such events file: " + events);
+                return 2;
+            }
+            EventFile.Contents contents;
+            try {
+                contents = EventFile.read(events, n -> err.printf("\rread %,d lines...", n));
+            } catch (IOException e) {
+                err.println("llm-audit policies dry-run: cannot read " + events + ": " + e.getMessage());
+                return 2;
+            }
+            DryRun.Report report = DryRun.run(new PolicyEngine(r.bundle()), contents,
+                    n -> err.printf("\revaluated %,d of %,d events...", n, contents.calls().size()));
+            if (contents.lines() >= 50_000) {
+                err.println();
+            }
+            if (format == Format.json) {
+                DryRun.writeJson(report, out);
+            } else {
+                DryRun.writeTable(report, out);
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package dev.llmaudit.policy.catalog;
+
+import dev.llmaudit.policy.model.LlmCall;
+import dev.llmaudit.policy.model.Scope;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Each cloud's regions and data zones mapped to countries and jurisdictions, and the rule that
+ * turns a call's cloud, region and deployment scope into where its data may be processed.
+ */
+public final class RegionCatalog {
+    private final String version;
+    private final Map<String, Map<String, Region>> regions;
+    private final Map<String, Map<String, DataZone>> zones;
+    private final Map<String, Set<String>> groups;
+
+    public RegionCatalog(String version, Collection<Region> regions, Collection<DataZone> zones) {
+        this(version, regions, zones, Map.of());
+    }
+
+    /** @param groups names for sets of jurisdictions ({@code apac: [jp, kr, ...]}) usable in policies and events */
+    public RegionCatalog(String version, Collection<Region> regions, Collection<DataZone> zones, Map<String, Set<String>> groups) {
+        this.version = version;
+        this.groups = Map.copyOf(groups);
+        Map<String, Map<String, Region>> r = new LinkedHashMap<>();
+        for (Region region : regions) {
+            r.computeIfAbsent(region.cloud(), c -> new LinkedHashMap<>()).put(region.id(), region);
+        }
+        Map<String, Map<String, DataZone>> z = new LinkedHashMap<>();
+        for (DataZone zone : zones) {
+            z.computeIfAbsent(zone.cloud(), c -> new LinkedHashMap<>()).put(zone.id(), zone);
+        }
+        this.regions = r;
+        this.zones = z;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /** Replaces group names ({@code apac}) by the jurisdictions they stand for. */
+    public Set<String> expand(Set<String> jurisdictions) {
+        if (groups.isEmpty() || jurisdictions.stream().noneMatch(groups::containsKey)) {
+            return jurisdictions;
+        }
+        Set<String> out = new java.util.TreeSet<>();
+        for (String j : jurisdictions) {
+            out.addAll(groups.getOrDefault(j, Set.of(j)));
+        }
+        return out;
+    }
+
+    public Map<String, Set<String>> groups() {
+        return groups;
+    }
+
+    public Optional<Region> region(String cloud, String id) {
+        if (cloud == null || id == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(regions.getOrDefault(cloud, Map.of()).get(id));
+    }
+
+    public Optional<DataZone> zone(String cloud, String id) {
+        if (cloud == null || id == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(zones.getOrDefault(cloud, Map.of()).get(id));
+    }
+
+    public List<Region> regions(String cloud) {
+        return List.copyOf(regions.getOrDefault(cloud, Map.of()).values());
+    }
+
+    public List<Region> allRegions() {
+        List<Region> all = new ArrayList<>();
+        regions.values().forEach(m -> all.addAll(m.values()));
+        return all;
+    }
+
+    public List<DataZone> allZones() {
+        List<DataZone> all = new ArrayList<>();
+        zones.values().forEach(m -> all.addAll(m.values()));
+        return all;
+    }
+
+    /** The region a first-party API call is attributed to when the event names none. */
+    static String defaultRegion(String cloud, String provider) {
+        if ("gcp.gemini".equals(provider)) {
+            return "global"; // the Gemini API (not Vertex) has no regional endpoints
+        }
+        return switch (cloud) {
+            case "openai", "anthropic" -> "global";
+            default -> null;
+        };
+    }
+
+    /**
+     * Where the call's data may have been processed. The scope is the event's own, else derived:
+     * a Bedrock inference-profile prefix ({@code eu.} -> data zone eu, {@code global.} -> global),
+     * a {@code global} region (OpenAI, Anthropic, Vertex global endpoint) -> global, else regional.
+     */
+    public ProcessingLocation processing(LlmCall call) {
+        String cloud = call.cloud();
+        if (cloud == null) {
+            return ProcessingLocation.unknown("the event has no cloud");
+        }
+        String regionId = call.region() != null ? call.region() : defaultRegion(cloud, call.provider());
+        Optional<ModelNames.Profile> profile = cloud.equals("aws") ? ModelNames.bedrockProfile(call.model()) : Optional.empty();
+        Scope scope = call.scope();
+        if (scope == null) {
+            if (profile.isPresent()) {
+                scope = profile.get().global() ? Scope.GLOBAL : Scope.DATA_ZONE;
+            } else if ("global".equals(regionId)) {
+                scope = Scope.GLOBAL;
+            } else {
+                scope = Scope.REGIONAL;
+            }
+        }
+        String via = via(cloud, scope, call.model(), profile.isPresent());
+        String from = regionId == null ? "" : " from " + regionId;
+        if (scope == Scope.GLOBAL) {
+            return new ProcessingLocation(Set.of(ProcessingLocation.ANYWHERE), scope, null, via + from, null);
+        }
+        if (regionId == null) {
+            return ProcessingLocation.unknown("the event has no region");
+        }
+        Optional<Region> region = region(cloud, regionId);
+        if (scope == Scope.DATA_ZONE) {
+            String zoneId = profile.isPresent() && !profile.get().global() ? profile.get().prefix()
+                    : region.map(Region::dataZone).orElse(null);
+            if (zoneId == null) {
+                return ProcessingLocation.unknown(region.isEmpty()
+                        ? "region " + regionId + " of " + cloud + " is not in the region catalog"
+                        : "region " + regionId + " of " + cloud + " has no data zone in the region catalog");
+            }
+            Optional<DataZone> zone = zone(cloud, zoneId);
+            if (zone.isEmpty()) {
+                return ProcessingLocation.unknown("data zone " + zoneId + " of " + cloud + " is not in the region catalog");
+            }
+            return new ProcessingLocation(zone.get().jurisdictions(), scope, zoneId, via + from, null);
+        }
+        if (region.isEmpty()) {
+            return ProcessingLocation.unknown("region " + regionId + " of " + cloud + " is not in the region catalog");
+        }
+        return new ProcessingLocation(Set.of(region.get().jurisdiction()), scope, null, via + " in " + regionId, null);
+    }
+
+    private static String via(String cloud, Scope scope, String model, boolean bedrockProfile) {
+        String m = model == null ? "" : " " + model;
+        if (bedrockProfile) {
+            return (scope == Scope.GLOBAL ? "global inference profile" : "cross-region inference profile") + m;
+        }
+        return switch (cloud) {
+            case "azure" -> switch (scope) {
+                case GLOBAL -> "Azure Global deployment" + m;
+                case DATA_ZONE -> "Azure Data Zone deployment" + m;
+                case REGIONAL -> "Azure regional deployment" + m;
+            };
+            default -> switch (scope) {
+                case GLOBAL -> cloud + " global endpoint" + m;
+                case DATA_ZONE -> cloud + " data-zone endpoint" + m;
+                case REGIONAL -> cloud + m;
+            };
+        };
+    }
+}

@@ -1,0 +1,26 @@
+package dev.llmaudit.policy.engine;
+
+import dev.llmaudit.policy.catalog.Pricing;
+import dev.llmaudit.policy.catalog.ProcessingLocation;
+import dev.llmaudit.policy.model.BudgetContribution;
+import dev.llmaudit.policy.model.Finding;
+import dev.llmaudit.policy.model.LlmCall;
+import java.util.List;
+
+/**
+ * The engine's verdict on one call: where it was processed, what it cost (with catalog version and
+ * entry), the findings of stateless policies, and what it adds to each budget. Budget threshold
+ * crossings are not here: they need state across calls ({@link BudgetLedger}).
+ */
+public record Evaluation(LlmCall call, ProcessingLocation processing, Pricing pricing, List<Finding> findings,
+                         List<BudgetContribution> budgetContributions, String bundleVersion, String catalogVersion) {
+    public Evaluation {
+        findings = List.copyOf(findings);
+        budgetContributions = List.copyOf(budgetContributions);
+    }
+
+    /** True when a residency policy found a breach. */
+    public boolean residencyViolated() {
+        return findings.stream().anyMatch(f -> f.kind() == dev.llmaudit.policy.model.PolicyKind.RESIDENCY);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.llmaudit.policy.engine;
+
+import dev.llmaudit.policy.catalog.Alternatives;
+import dev.llmaudit.policy.catalog.Pricing;
+import dev.llmaudit.policy.catalog.ProcessingLocation;
+import dev.llmaudit.policy.model.BudgetContribution;
+import dev.llmaudit.policy.model.Finding;
+import dev.llmaudit.policy.model.LlmCall;
+import dev.llmaudit.policy.rules.CheckContext;
+import dev.llmaudit.policy.rules.Policy;
+import dev.llmaudit.policy.rules.ResidencyPolicy;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Evaluates calls against one bundle. Pure and deterministic: no I/O, no clock, no state between
+ * calls, so the Kafka Streams enforcer, the Flink rollups job and the command-line tools all get the
+ * same answer for the same event. Thread-safe.
+ */
+public final class PolicyEngine {
+    private final PolicyBundle bundle;
+    private final Policy[] policies;
+    private final ResidencyPolicy[] residencyPolicies;
+
+    public PolicyEngine(PolicyBundle bundle) {
+        this.bundle = bundle;
+        this.policies = bundle.policies().toArray(new Policy[0]);
+        this.residencyPolicies = bundle.policies().stream().filter(p -> p instanceof ResidencyPolicy)
+                .map(p -> (ResidencyPolicy) p).toArray(ResidencyPolicy[]::new);
+    }
+
+    public PolicyBundle bundle() {
+        return bundle;
+    }
+
+    public Evaluation evaluate(LlmCall call) {
+        ProcessingLocation location = bundle.regions().processing(call);
+        Pricing pricing = bundle.prices().price(call, location);
+        List<Finding> findings = new ArrayList<>(2);
+        List<BudgetContribution> budgets = new ArrayList<>(2);
+        CheckContext ctx = new CheckContext(call, location, pricing, bundle.regions(), bundle.prices(),
+                () -> residencyRequirement(call), findings, budgets);
+        for (Policy p : policies) {
+            if (p.meta().selector().matches(call)) {
+                p.check(ctx);
+            }
+        }
+        return new Evaluation(call, location, pricing, findings, budgets, bundle.version(), bundle.prices().version());
+    }
+
+    /**
+     * The jurisdictions the call's data must stay in: its own {@code data_residency} intersected with
+     * what every applicable residency policy allows. Empty means no requirement.
+     */
+    public Set<String> residencyRequirement(LlmCall call) {
+        Set<String> required = null;
+        if (call.dataResidency() != null) {
+            required = new HashSet<>(bundle.regions().expand(Set.of(call.dataResidency())));
+        }
+        for (ResidencyPolicy p : residencyPolicies) {
+            if (!p.meta().selector().matches(call)) {
+                continue;
+            }
+            Set<String> allowed = bundle.regions().expand(p.allowedFor(call));
+            if (allowed.isEmpty()) {
+                continue;
+            }
+            if (required == null) {
+                required = new HashSet<>(allowed);
+            } else {
+                required.retainAll(allowed);
+                if (required.isEmpty()) {
+                    // Contradictory policies: nothing satisfies both; keep an impossible marker.
+                    required.add("(none)");
+                }
+            }
+        }
+        return required == null ? Set.of() : Set.copyOf(required);
+    }
+
+    /** The cheapest compliant alternative for these tokens of this model (for rollups' counterfactual cost). */
+    public Optional<Alternatives.Alternative> cheapestAlternative(LlmCall call, long input, long cached, long output, long reasoning) {
+        return Alternatives.cheapest(bundle.prices(), bundle.regions(), call.model(), call.eventTime(), input, cached, output,
+                reasoning, residencyRequirement(call), null);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.llmaudit.policy.rules;
+
+import dev.llmaudit.policy.catalog.Alternatives;
+import dev.llmaudit.policy.model.FindingIds;
+import dev.llmaudit.policy.model.Finding;
+import dev.llmaudit.policy.model.LlmCall;
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Advisory: the same model is offered cheaper by more than {@code minSavingPercent} on another
+ * cloud, region or deployment scope that also satisfies the call's residency requirement (the
+ * call's {@code data_residency} and every residency policy that applies to it). The finding names
+ * the alternative and the saving.
+ */
+public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) implements Policy {
+    @Override
+    public void check(CheckContext ctx) {
+        if (!ctx.pricing().priced() || ctx.pricing().total().signum() == 0) {
+            return;
+        }
+        LlmCall c = ctx.call();
+        BigDecimal current = ctx.pricing().total();
+        Optional<Alternatives.Alternative> alt = Alternatives.cheapest(ctx.prices(), ctx.regions(), c.model(), c.eventTime(),
+                nz(c.inputTokens()), nz(c.cachedInputTokens()), nz(c.outputTokens()), nz(c.reasoningTokens()),
+                ctx.residencyRequirement(), ctx.pricing().entry());
+        if (alt.isEmpty()) {
+            return;
+        }
+        BigDecimal altCost = alt.get().cost().total();
+        BigDecimal percent = Alternatives.savingPercent(current, altCost);
+        if (percent.compareTo(minSavingPercent) <= 0) {
+            return;
+        }
+        String currency = ctx.prices().currency();
+        BigDecimal saving = current.subtract(altCost);
+        String residency = ctx.residencyRequirement().isEmpty() ? ""
+                : ", which also satisfies " + String.join(", ", new java.util.TreeSet<>(ctx.residencyRequirement())) + " residency";
+        String message = c.model() + " cost " + CallCapPolicy.plain(current) + " " + currency + " via " + ctx.pricing().entry().id()
+                + "; the same tokens cost " + CallCapPolicy.plain(altCost) + " " + currency + " on " + alt.get().where()
+                + " (saving " + CallCapPolicy.plain(saving) + " " + currency + ", " + percent.toPlainString() + "%)" + residency
+                + "; policy " + meta.id();
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("current_entry", ctx.pricing().entry().id());
+        details.put("alternative_entry", alt.get().entry().id());
+        details.put("alternative", alt.get().where());
+        details.put("current_cost", current.toPlainString());
+        details.put("alternative_cost", altCost.toPlainString());
+        details.put("saving", saving.toPlainString());
+        details.put("saving_percent", percent.toPlainString());
+        ctx.add(new Finding(FindingIds.of(c.eventId(), meta.id()), meta.id(), meta.kind(), meta.severity(), c.eventId(), message, details));
+    }
+
+    private static long nz(Long v) {
+        return v == null ? 0 : v;
+    }
+}
