@@ -80,14 +80,14 @@ public final class BudgetLedger {
         details.put("budget_key", c.budgetKey());
         details.put("period", c.periodLabel());
         details.put("threshold_percent", Integer.toString(threshold));
-        details.put("spent", state.spent().toPlainString());
-        details.put("limit", c.limit().toPlainString());
+        details.put("spent", dev.llmaudit.policy.model.Amounts.plain(state.spent()));
+        details.put("limit", dev.llmaudit.policy.model.Amounts.plain(c.limit()));
         details.put("currency", c.currency());
         return new Finding(FindingIds.of(c.budgetKey(), c.periodLabel(), Integer.toString(threshold)), c.budgetId(), PolicyKind.BUDGET,
                 severity, c.eventId(), message, details);
     }
 
     static String money(BigDecimal d) {
-        return d.setScale(Math.max(2, Math.min(d.stripTrailingZeros().scale(), 6)), RoundingMode.HALF_EVEN).toPlainString();
+        return dev.llmaudit.policy.model.Amounts.display(d);
     }
 }

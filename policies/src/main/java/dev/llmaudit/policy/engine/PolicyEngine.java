@@ -26,7 +26,7 @@ public final class PolicyEngine {
     private final ResidencyPolicy[] residencyPolicies;
 
     public PolicyEngine(PolicyBundle bundle) {
-        this.bundle = bundle;
+        this.bundle = java.util.Objects.requireNonNull(bundle, "bundle (load it with BundleLoader and check its problems first)");
         this.policies = bundle.policies().toArray(new Policy[0]);
         this.residencyPolicies = bundle.policies().stream().filter(p -> p instanceof ResidencyPolicy)
                 .map(p -> (ResidencyPolicy) p).toArray(ResidencyPolicy[]::new);

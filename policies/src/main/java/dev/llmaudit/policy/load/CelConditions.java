@@ -23,6 +23,7 @@ import java.util.Map;
  */
 public final class CelConditions {
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
+            .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
             .addVar("event", MapType.create(SimpleType.STRING, SimpleType.DYN))
             .setResultType(SimpleType.BOOL)
             .build();

@@ -47,7 +47,6 @@ public record CallCapPolicy(PolicyMeta meta, BigDecimal maxCost, String currency
     }
 
     static String plain(BigDecimal d) {
-        BigDecimal s = d.stripTrailingZeros();
-        return s.scale() < 2 ? s.setScale(2).toPlainString() : s.toPlainString();
+        return dev.llmaudit.policy.model.Amounts.display(d);
     }
 }

@@ -46,9 +46,9 @@ public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) imp
         details.put("current_entry", ctx.pricing().entry().id());
         details.put("alternative_entry", alt.get().entry().id());
         details.put("alternative", alt.get().where());
-        details.put("current_cost", current.toPlainString());
-        details.put("alternative_cost", altCost.toPlainString());
-        details.put("saving", saving.toPlainString());
+        details.put("current_cost", dev.llmaudit.policy.model.Amounts.plain(current));
+        details.put("alternative_cost", dev.llmaudit.policy.model.Amounts.plain(altCost));
+        details.put("saving", dev.llmaudit.policy.model.Amounts.plain(saving));
         details.put("saving_percent", percent.toPlainString());
         ctx.add(new Finding(FindingIds.of(c.eventId(), meta.id()), meta.id(), meta.kind(), meta.severity(), c.eventId(), message, details));
     }

@@ -6,6 +6,7 @@ import dev.llmaudit.policy.catalog.Pricing;
 import dev.llmaudit.policy.engine.Evaluation;
 import dev.llmaudit.policy.engine.PolicyEngine;
 import dev.llmaudit.policy.engine.Replay;
+import dev.llmaudit.policy.model.Amounts;
 import dev.llmaudit.policy.model.Finding;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -76,7 +77,7 @@ public final class DryRun {
         ObjectNode p = s.putObject("findings_by_policy");
         r.findingsByPolicy().forEach(p::put);
         ObjectNode c = s.putObject("cost_by_cloud");
-        r.costByCloud().forEach((cloud, t) -> c.putObject(cloud).put("calls", t.calls()).put("cost", t.cost().toPlainString())
+        r.costByCloud().forEach((cloud, t) -> c.putObject(cloud).put("calls", t.calls()).put("cost", Amounts.plain(t.cost()))
                 .put("currency", r.currency()).put("unpriced_calls", t.unpriced()));
         out.println(s);
     }
@@ -113,13 +114,13 @@ public final class DryRun {
         long calls = 0;
         long unpriced = 0;
         for (Map.Entry<String, CloudTotal> e : r.costByCloud().entrySet()) {
-            clouds.add(new String[] {e.getKey(), Long.toString(e.getValue().calls()), e.getValue().cost().toPlainString(),
+            clouds.add(new String[] {e.getKey(), Long.toString(e.getValue().calls()), Amounts.display(e.getValue().cost()),
                     Long.toString(e.getValue().unpriced())});
             total = total.add(e.getValue().cost());
             calls += e.getValue().calls();
             unpriced += e.getValue().unpriced();
         }
-        clouds.add(new String[] {"total", Long.toString(calls), total.toPlainString(), Long.toString(unpriced)});
+        clouds.add(new String[] {"total", Long.toString(calls), Amounts.display(total), Long.toString(unpriced)});
         printTable(clouds, out);
         out.printf("%n%d events, %d skipped lines, %d findings%n", r.events(), r.badLines().size(), r.findings().size());
     }

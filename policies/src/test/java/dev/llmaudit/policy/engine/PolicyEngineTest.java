@@ -1,0 +1,75 @@
+package dev.llmaudit.policy.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmaudit.policy.TestBundles;
+import dev.llmaudit.policy.load.BundleLoader;
+import dev.llmaudit.policy.model.Finding;
+import dev.llmaudit.policy.model.LlmCall;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyEngineTest {
+    static final String POLICIES = """
+            policies:
+              - id: eu-pii
+                kind: residency
+                severity: high
+                match: {data_classification: [pii]}
+                allowed_jurisdictions: [eu]
+              - id: declared
+                kind: residency
+              - id: apac-only
+                kind: residency
+                match: {tenant: [jp-*]}
+                allowed_jurisdictions: [apac]
+              - id: monthly
+                kind: budget
+                per: [team]
+                period: month
+                limit: {amount: "10", currency: USD}
+              - id: big
+                kind: custom
+                condition: "has(event.input_tokens) && event.input_tokens > 100000 && event.tags['project'] == 'x'"
+            """;
+
+    @Test
+    void sameEventGivesSameFindingsAndIdsOnEveryRun(@TempDir Path dir) {
+        PolicyBundle bundle = BundleLoader.load(TestBundles.write(dir, "p.yaml", POLICIES)).bundle();
+        LlmCall call = LlmCall.builder("evt-1", Instant.parse("2026-03-01T10:00:00Z")).team("search").cloud("aws").region("eu-central-1")
+                .requestModel("global.anthropic.claude-x-v1:0").dataClassification("pii").dataResidency("eu")
+                .inputTokens(200_000L).outputTokens(10L).tags(Map.of("project", "x")).build();
+
+        Evaluation first = new PolicyEngine(bundle).evaluate(call);
+        Evaluation second = new PolicyEngine(BundleLoader.load(dir).bundle()).evaluate(call);
+
+        assertThat(first.findings()).extracting(Finding::policyId).containsExactly("eu-pii", "declared", "big");
+        assertThat(first.findings()).isEqualTo(second.findings());
+        assertThat(first.findings()).extracting(Finding::id).doesNotHaveDuplicates().allSatisfy(id -> assertThat(id).hasSize(32));
+        assertThat(first.pricing().entry().id()).isEqualTo("aws/global/anthropic.claude-x-v1:0@2026-01-01");
+        assertThat(first.budgetContributions()).singleElement().satisfies(c -> {
+            assertThat(c.budgetKey()).isEqualTo("monthly|team=search");
+            assertThat(c.periodLabel()).isEqualTo("2026-03");
+            assertThat(c.amount()).isEqualByComparingTo("0.540135"); // 200,000 x 2.7 + 10 x 13.5, per million
+        });
+        assertThat(first.bundleVersion()).isEqualTo("t1");
+    }
+
+    @Test
+    void residencyGroupsExpandAndRequirementsIntersect(@TempDir Path dir) {
+        PolicyEngine engine = new PolicyEngine(BundleLoader.load(TestBundles.write(dir, "p.yaml", POLICIES)).bundle());
+        LlmCall tokyo = LlmCall.builder("e2", Instant.parse("2026-03-01T10:00:00Z")).tenant("jp-corp").cloud("aws").region("ap-northeast-1")
+                .requestModel("anthropic.claude-x-v1:0").inputTokens(1L).outputTokens(1L).build();
+        assertThat(engine.evaluate(tokyo).findings()).isEmpty();
+        assertThat(engine.residencyRequirement(tokyo)).containsExactlyInAnyOrder("jp", "au");
+
+        LlmCall london = LlmCall.builder("e3", Instant.parse("2026-03-01T10:00:00Z")).tenant("jp-corp").cloud("aws").region("eu-west-2")
+                .requestModel("anthropic.claude-x-v1:0").inputTokens(1L).outputTokens(1L).build();
+        assertThat(engine.evaluate(london).findings()).singleElement().satisfies(f -> assertThat(f.message())
+                .isEqualTo("data processed via aws anthropic.claude-x-v1:0 in eu-west-2; policy apac-only allows apac jurisdictions only; "
+                        + "use a regional endpoint in ap-northeast-1"));
+    }
+}
