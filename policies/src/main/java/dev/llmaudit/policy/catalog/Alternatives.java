@@ -3,6 +3,7 @@ package dev.llmaudit.policy.catalog;
 import dev.llmaudit.policy.model.Scope;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -10,6 +11,10 @@ import java.util.Set;
  * Finds what the same tokens would cost on the cheapest other offer of the same model (another
  * cloud, region or deployment scope) that also satisfies a residency requirement. Used by the
  * price-check policy and by the rollups' counterfactual cost.
+ *
+ * <p>Offers are compared with exact integer arithmetic where the prices allow it (cost in
+ * 10^-15 of the currency unit, see {@link PriceCatalog#femtoCost}); the chosen alternative's cost is
+ * then computed as an exact {@link BigDecimal}. Nothing here uses floating point.
  */
 public final class Alternatives {
     private Alternatives() {}
@@ -24,56 +29,81 @@ public final class Alternatives {
     public static Optional<Alternative> cheapest(PriceCatalog prices, RegionCatalog regions, String model, Instant at,
                                                  long input, long cached, long output, long reasoning,
                                                  Set<String> requirement, PriceEntry exclude) {
-        Alternative best = null;
-        for (PriceEntry e : prices.offers(model, at)) {
-            if (exclude != null && e.id().equals(exclude.id())) {
+        List<PriceEntry> offers = prices.offers(model, at);
+        PriceEntry best = null;
+        long bestFemto = Long.MAX_VALUE;
+        BigDecimal bestExact = null;
+        for (int i = 0; i < offers.size(); i++) {
+            PriceEntry e = offers.get(i);
+            if (e == exclude || !compliant(regions, e, requirement)) {
                 continue;
             }
-            Optional<String> where = compliantLocation(regions, e, requirement);
-            if (where.isEmpty()) {
+            long femto = prices.femtoCost(e, input, cached, output, reasoning);
+            if (femto >= 0 && bestExact == null) {
+                if (femto < bestFemto || (femto == bestFemto && best != null && e.id().compareTo(best.id()) < 0)) {
+                    best = e;
+                    bestFemto = femto;
+                }
                 continue;
             }
-            CostBreakdown cost = prices.cost(e, input, cached, output, reasoning);
-            if (best == null || cost.total().compareTo(best.cost().total()) < 0
-                    || (cost.total().compareTo(best.cost().total()) == 0 && e.id().compareTo(best.entry().id()) < 0)) {
-                best = new Alternative(e, where.get(), cost);
+            // Prices too fine or amounts too large for the integer path: compare exact decimals.
+            BigDecimal exact = prices.cost(e, input, cached, output, reasoning).total();
+            BigDecimal current = best == null ? null : bestExact != null ? bestExact : prices.cost(best, input, cached, output, reasoning).total();
+            int cmp = current == null ? -1 : exact.compareTo(current);
+            if (cmp < 0 || (cmp == 0 && e.id().compareTo(best.id()) < 0)) {
+                best = e;
+                bestExact = exact;
+            } else if (bestExact == null && current != null) {
+                bestExact = current;
             }
         }
-        return Optional.ofNullable(best);
+        if (best == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Alternative(best, compliantLocation(regions, best, requirement).orElseThrow(),
+                prices.cost(best, input, cached, output, reasoning)));
+    }
+
+    /** Whether the offer would keep data within the requirement (cheap; no strings built). */
+    static boolean compliant(RegionCatalog regions, PriceEntry e, Set<String> requirement) {
+        boolean any = requirement.isEmpty() || requirement.contains(ProcessingLocation.ANYWHERE);
+        if (any) {
+            return e.scope() != Scope.DATA_ZONE || regions.zone(e.cloud(), e.zone()).isPresent();
+        }
+        if (e.scope() == Scope.GLOBAL) {
+            return false;
+        }
+        if (e.scope() == Scope.DATA_ZONE) {
+            Optional<DataZone> zone = regions.zone(e.cloud(), e.zone());
+            return zone.isPresent() && !zone.get().jurisdictions().contains(ProcessingLocation.ANYWHERE)
+                    && requirement.containsAll(zone.get().jurisdictions());
+        }
+        if (e.region() != null) {
+            return regions.region(e.cloud(), e.region()).map(r -> requirement.contains(r.jurisdiction())).orElse(false);
+        }
+        return regions.firstRegionIn(e.cloud(), requirement).isPresent();
     }
 
     /** Where an offer would process data, if that satisfies the requirement; empty if it cannot. */
     public static Optional<String> compliantLocation(RegionCatalog regions, PriceEntry e, Set<String> requirement) {
+        if (!compliant(regions, e, requirement)) {
+            return Optional.empty();
+        }
         boolean any = requirement.isEmpty() || requirement.contains(ProcessingLocation.ANYWHERE);
         if (e.scope() == Scope.GLOBAL) {
-            return any ? Optional.of(e.cloud() + " global (" + e.model() + ")") : Optional.empty();
+            return Optional.of(e.cloud() + " global (" + e.model() + ")");
         }
         if (e.scope() == Scope.DATA_ZONE) {
-            Optional<DataZone> zone = regions.zone(e.cloud(), e.zone());
-            if (zone.isEmpty()) {
-                return Optional.empty();
-            }
-            boolean ok = any || (!zone.get().jurisdictions().contains(ProcessingLocation.ANYWHERE) && requirement.containsAll(zone.get().jurisdictions()));
-            String label = e.cloud().equals("aws") ? "aws " + e.zone() + ". profile (" + e.zone() + "." + e.model() + ")"
-                    : e.cloud() + " data zone " + e.zone() + " (" + e.model() + ")";
-            return ok ? Optional.of(label) : Optional.empty();
+            return Optional.of(e.cloud().equals("aws") ? "aws " + e.zone() + ". profile (" + e.zone() + "." + e.model() + ")"
+                    : e.cloud() + " data zone " + e.zone() + " (" + e.model() + ")");
         }
         if (e.region() != null) {
-            Optional<Region> r = regions.region(e.cloud(), e.region());
-            if (r.isEmpty()) {
-                return Optional.empty();
-            }
-            boolean ok = any || requirement.contains(r.get().jurisdiction());
-            return ok ? Optional.of(e.cloud() + " " + e.region() + " (" + e.model() + ")") : Optional.empty();
+            return Optional.of(e.cloud() + " " + e.region() + " (" + e.model() + ")");
         }
         if (any) {
             return Optional.of(e.cloud() + " (" + e.model() + ")");
         }
-        // Any region of the cloud: compliant when the cloud has a region in an allowed jurisdiction.
-        return regions.regions(e.cloud()).stream()
-                .filter(r -> requirement.contains(r.jurisdiction()))
-                .findFirst()
-                .map(r -> e.cloud() + " regional in " + r.id() + " (" + e.model() + ")");
+        return regions.firstRegionIn(e.cloud(), requirement).map(r -> e.cloud() + " regional in " + r.id() + " (" + e.model() + ")");
     }
 
     /** Saving in percent of the current cost, exact to 2 decimals (rounded down). */

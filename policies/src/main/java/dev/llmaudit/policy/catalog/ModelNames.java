@@ -21,6 +21,11 @@ public final class ModelNames {
             "^(anthropic|openai|amazon|meta|mistral|cohere|ai21|deepseek|qwen|google|minimax|moonshotai|moonshot|nvidia|writer|zai|twelvelabs|stability|xai)\\.");
     private static final Pattern VERSION = Pattern.compile("(-v\\d+(:\\d+)?|-\\d+:\\d+|:\\d+)$");
 
+    /** Model names are few and repeat endlessly: remember the answers (bounded, so odd input cannot grow it without limit). */
+    private static final int CACHE_LIMIT = 50_000;
+    private static final java.util.Map<String, Optional<Profile>> PROFILES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<String, String> CANONICAL = new java.util.concurrent.ConcurrentHashMap<>();
+
     private ModelNames() {}
 
     /** A Bedrock inference-profile prefix and the model id behind it. */
@@ -35,6 +40,18 @@ public final class ModelNames {
         if (model == null) {
             return Optional.empty();
         }
+        Optional<Profile> cached = PROFILES.get(model);
+        if (cached != null) {
+            return cached;
+        }
+        Optional<Profile> computed = parseProfile(model);
+        if (PROFILES.size() < CACHE_LIMIT) {
+            PROFILES.put(model, computed);
+        }
+        return computed;
+    }
+
+    private static Optional<Profile> parseProfile(String model) {
         Matcher m = PROFILE.matcher(model);
         if (!m.find()) {
             return Optional.empty();
@@ -52,6 +69,18 @@ public final class ModelNames {
         if (model == null) {
             return null;
         }
+        String cached = CANONICAL.get(model);
+        if (cached != null) {
+            return cached;
+        }
+        String computed = computeCanonical(model);
+        if (CANONICAL.size() < CACHE_LIMIT) {
+            CANONICAL.put(model, computed);
+        }
+        return computed;
+    }
+
+    private static String computeCanonical(String model) {
         String m = withoutProfile(model.toLowerCase(Locale.ROOT));
         int slash = m.lastIndexOf('/');
         if (slash >= 0) {

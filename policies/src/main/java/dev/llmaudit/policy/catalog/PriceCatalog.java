@@ -22,9 +22,16 @@ public final class PriceCatalog {
     private final String version;
     private final String currency;
     private final List<PriceEntry> entries;
-    private final Map<String, List<PriceEntry>> byCloudModel = new HashMap<>();
-    private final Map<String, List<PriceEntry>> byCloudCanonical = new HashMap<>();
+    /** An entry with its start as epoch seconds, so lookups compare longs. */
+    private record Candidate(PriceEntry entry, long fromEpochSecond) {}
+
+    private final Map<String, Map<String, List<Candidate>>> byCloudModel = new HashMap<>();
+    private final Map<String, Map<String, List<Candidate>>> byCloudCanonical = new HashMap<>();
     private final Map<String, List<PriceEntry>> byCanonical = new HashMap<>();
+    /** Prices in 10^-9 of the currency per million tokens (= 10^-15 per token), when exactly representable; identity-keyed, read-only. */
+    private final Map<PriceEntry, long[]> nanoPrices = new java.util.IdentityHashMap<>();
+    private final Map<String, List<PriceEntry>> offersCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int OFFERS_CACHE_LIMIT = 10_000;
 
     public PriceCatalog(String version, String currency, Collection<PriceEntry> entries) {
         this.version = version;
@@ -32,9 +39,12 @@ public final class PriceCatalog {
         this.entries = List.copyOf(entries);
         for (PriceEntry e : this.entries) {
             String canonical = ModelNames.canonical(e.model());
-            byCloudModel.computeIfAbsent(e.cloud() + '\u0000' + e.model(), k -> new ArrayList<>()).add(e);
-            byCloudCanonical.computeIfAbsent(e.cloud() + '\u0000' + canonical, k -> new ArrayList<>()).add(e);
+            Candidate candidate = new Candidate(e, e.effectiveInstant().getEpochSecond());
+            byCloudModel.computeIfAbsent(e.cloud(), k -> new HashMap<>()).computeIfAbsent(e.model(), k -> new ArrayList<>()).add(candidate);
+            byCloudCanonical.computeIfAbsent(e.cloud(), k -> new HashMap<>()).computeIfAbsent(canonical, k -> new ArrayList<>()).add(candidate);
             byCanonical.computeIfAbsent(canonical, k -> new ArrayList<>()).add(e);
+            nanoPrices.put(e, new long[] {nano(e.inputPerMillion()), nano(e.cachedInputPerMillion() != null ? e.cachedInputPerMillion() : e.inputPerMillion()),
+                    nano(e.outputPerMillion()), nano(e.reasoningPerMillion() != null ? e.reasoningPerMillion() : e.outputPerMillion())});
         }
     }
 
@@ -75,19 +85,22 @@ public final class PriceCatalog {
     /** The entry that prices this model on this cloud, region and scope at the given time. */
     public Optional<PriceEntry> lookup(String cloud, String model, String region, Scope scope, String zone, Instant at) {
         String base = cloud.equals("aws") ? ModelNames.withoutProfile(model) : model;
-        List<PriceEntry> candidates = byCloudModel.get(cloud + '\u0000' + base);
+        List<Candidate> candidates = byCloudModel.getOrDefault(cloud, Map.of()).get(base);
         if (candidates == null) {
-            candidates = byCloudCanonical.get(cloud + '\u0000' + ModelNames.canonical(base));
+            candidates = byCloudCanonical.getOrDefault(cloud, Map.of()).get(ModelNames.canonical(base));
         }
         if (candidates == null) {
             return Optional.empty();
         }
+        long now = at.getEpochSecond();
         PriceEntry best = null;
         int bestRank = Integer.MAX_VALUE;
-        for (PriceEntry e : candidates) {
-            if (e.effectiveInstant().isAfter(at)) {
-                continue;
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate c = candidates.get(i);
+            if (c.fromEpochSecond() > now) {
+                continue; // not yet in force at the event's time
             }
+            PriceEntry e = c.entry();
             int rank = rank(e, region, scope, zone);
             if (rank < 0) {
                 continue;
@@ -130,6 +143,18 @@ public final class PriceCatalog {
 
     /** Exact cost of the given token counts (cached within input, reasoning within output). */
     public CostBreakdown cost(PriceEntry e, long input, long cached, long output, long reasoning) {
+        long[] p = nanoPrices.get(e);
+        if (p != null && p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[3] >= 0) {
+            // Integer fast path, still exact: femto-units (10^-15) then one BigDecimal per component.
+            long c = Math.min(cached, input);
+            long r = Math.min(reasoning, output);
+            try {
+                return new CostBreakdown(femto(Math.multiplyExact(Math.max(0, input - c), p[0])), femto(Math.multiplyExact(c, p[1])),
+                        femto(Math.multiplyExact(Math.max(0, output - r), p[2])), femto(Math.multiplyExact(r, p[3])), currency);
+            } catch (ArithmeticException overflow) {
+                // fall through to the BigDecimal path
+            }
+        }
         long uncached = Math.max(0, input - cached);
         long plainOutput = Math.max(0, output - reasoning);
         BigDecimal cachedPrice = e.cachedInputPerMillion() != null ? e.cachedInputPerMillion() : e.inputPerMillion();
@@ -154,9 +179,54 @@ public final class PriceCatalog {
         return v == null ? 0 : v;
     }
 
+    private static BigDecimal femto(long units) {
+        return units == 0 ? BigDecimal.ZERO : BigDecimal.valueOf(units, 15);
+    }
+
+    private static long nano(BigDecimal perMillion) {
+        try {
+            return perMillion.movePointRight(9).longValueExact();
+        } catch (ArithmeticException e) {
+            return -1; // more than 9 decimals or too large: the exact BigDecimal path is used instead
+        }
+    }
+
+    /**
+     * Exact cost in 10^-15 currency units using integer arithmetic, or -1 when a price has more than
+     * 9 decimals per million tokens or the product would overflow (callers then use {@link #cost}).
+     */
+    public long femtoCost(PriceEntry e, long input, long cached, long output, long reasoning) {
+        long[] p = nanoPrices.get(e);
+        if (p == null || p[0] < 0 || p[1] < 0 || p[2] < 0 || p[3] < 0) {
+            return -1;
+        }
+        long c = Math.min(cached, input);
+        long r = Math.min(reasoning, output);
+        try {
+            return Math.addExact(Math.addExact(Math.multiplyExact(input - c, p[0]), Math.multiplyExact(c, p[1])),
+                    Math.addExact(Math.multiplyExact(output - r, p[2]), Math.multiplyExact(r, p[3])));
+        } catch (ArithmeticException overflow) {
+            return -1;
+        }
+    }
+
     /** Every entry, on any cloud, offering this model (by canonical name) at the given time: the latest version of each coverage. */
     public List<PriceEntry> offers(String model, Instant at) {
-        List<PriceEntry> all = byCanonical.getOrDefault(ModelNames.canonical(ModelNames.withoutProfile(model)), List.of());
+        String canonical = ModelNames.canonical(ModelNames.withoutProfile(model));
+        String key = canonical + '@' + java.time.LocalDate.ofInstant(at, java.time.ZoneOffset.UTC);
+        List<PriceEntry> cached = offersCache.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        List<PriceEntry> computed = computeOffers(canonical, at);
+        if (offersCache.size() < OFFERS_CACHE_LIMIT) {
+            offersCache.put(key, computed);
+        }
+        return computed;
+    }
+
+    private List<PriceEntry> computeOffers(String canonical, Instant at) {
+        List<PriceEntry> all = byCanonical.getOrDefault(canonical, List.of());
         List<PriceEntry> current = new ArrayList<>();
         for (PriceEntry e : all) {
             if (e.effectiveInstant().isAfter(at)) {
@@ -169,6 +239,6 @@ public final class PriceCatalog {
             }
         }
         current.sort(Comparator.comparing(PriceEntry::id));
-        return current;
+        return List.copyOf(current);
     }
 }

@@ -7,7 +7,11 @@ import java.math.BigDecimal;
  * (no price known, or token counts unknown: counted and flagged, never $0), or no usage (a failed
  * call that consumed no tokens).
  */
-public record Pricing(Status status, CostBreakdown cost, PriceEntry entry, String catalogVersion, String reason) {
+public record Pricing(Status status, CostBreakdown cost, PriceEntry entry, String catalogVersion, String reason, BigDecimal total) {
+    public Pricing(Status status, CostBreakdown cost, PriceEntry entry, String catalogVersion, String reason) {
+        this(status, cost, entry, catalogVersion, reason, cost == null ? null : cost.total());
+    }
+
     public enum Status { PRICED, UNPRICED, NO_USAGE }
 
     public static Pricing priced(CostBreakdown cost, PriceEntry entry, String catalogVersion) {
@@ -28,6 +32,6 @@ public record Pricing(Status status, CostBreakdown cost, PriceEntry entry, Strin
 
     /** The exact total, or null when unpriced. */
     public BigDecimal total() {
-        return cost == null ? null : cost.total();
+        return total;
     }
 }

@@ -19,6 +19,10 @@ public final class RegionCatalog {
     private final Map<String, Map<String, Region>> regions;
     private final Map<String, Map<String, DataZone>> zones;
     private final Map<String, Set<String>> groups;
+    private final Map<String, Set<String>> jurisdictionSets = new java.util.HashMap<>();
+    private final Map<String, List<Region>> regionLists = new java.util.HashMap<>();
+    private final List<Region> allRegions;
+    private final List<DataZone> allZones;
 
     public RegionCatalog(String version, Collection<Region> regions, Collection<DataZone> zones) {
         this(version, regions, zones, Map.of());
@@ -38,6 +42,14 @@ public final class RegionCatalog {
         }
         this.regions = r;
         this.zones = z;
+        for (Region region : regions) {
+            jurisdictionSets.computeIfAbsent(region.jurisdiction(), Set::of);
+        }
+        r.forEach((cloud, byId) -> regionLists.put(cloud, List.copyOf(byId.values())));
+        this.allRegions = List.copyOf(regions);
+        List<DataZone> zoneList = new ArrayList<>();
+        z.values().forEach(m -> zoneList.addAll(m.values()));
+        this.allZones = List.copyOf(zoneList);
     }
 
     public String version() {
@@ -75,19 +87,25 @@ public final class RegionCatalog {
     }
 
     public List<Region> regions(String cloud) {
-        return List.copyOf(regions.getOrDefault(cloud, Map.of()).values());
+        return regionLists.getOrDefault(cloud, List.of());
+    }
+
+    /** The first region (catalog order) of the cloud in one of the jurisdictions, if any. */
+    public Optional<Region> firstRegionIn(String cloud, Set<String> jurisdictions) {
+        for (Region r : regions(cloud)) {
+            if (jurisdictions.contains(r.jurisdiction())) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
     }
 
     public List<Region> allRegions() {
-        List<Region> all = new ArrayList<>();
-        regions.values().forEach(m -> all.addAll(m.values()));
-        return all;
+        return allRegions;
     }
 
     public List<DataZone> allZones() {
-        List<DataZone> all = new ArrayList<>();
-        zones.values().forEach(m -> all.addAll(m.values()));
-        return all;
+        return allZones;
     }
 
     /** The region a first-party API call is attributed to when the event names none. */
@@ -123,17 +141,17 @@ public final class RegionCatalog {
                 scope = Scope.REGIONAL;
             }
         }
-        String via = via(cloud, scope, call.model(), profile.isPresent());
-        String from = regionId == null ? "" : " from " + regionId;
+        String model = call.model();
+        boolean viaProfile = profile.isPresent();
         if (scope == Scope.GLOBAL) {
-            return new ProcessingLocation(Set.of(ProcessingLocation.ANYWHERE), scope, null, via + from, null);
+            return new ProcessingLocation(ProcessingLocation.EVERYWHERE, scope, null, cloud, model, regionId, viaProfile, null);
         }
         if (regionId == null) {
             return ProcessingLocation.unknown("the event has no region");
         }
         Optional<Region> region = region(cloud, regionId);
         if (scope == Scope.DATA_ZONE) {
-            String zoneId = profile.isPresent() && !profile.get().global() ? profile.get().prefix()
+            String zoneId = viaProfile && !profile.get().global() ? profile.get().prefix()
                     : region.map(Region::dataZone).orElse(null);
             if (zoneId == null) {
                 return ProcessingLocation.unknown(region.isEmpty()
@@ -144,30 +162,12 @@ public final class RegionCatalog {
             if (zone.isEmpty()) {
                 return ProcessingLocation.unknown("data zone " + zoneId + " of " + cloud + " is not in the region catalog");
             }
-            return new ProcessingLocation(zone.get().jurisdictions(), scope, zoneId, via + from, null);
+            return new ProcessingLocation(zone.get().jurisdictions(), scope, zoneId, cloud, model, regionId, viaProfile, null);
         }
         if (region.isEmpty()) {
             return ProcessingLocation.unknown("region " + regionId + " of " + cloud + " is not in the region catalog");
         }
-        return new ProcessingLocation(Set.of(region.get().jurisdiction()), scope, null, via + " in " + regionId, null);
+        return new ProcessingLocation(jurisdictionSets.get(region.get().jurisdiction()), scope, null, cloud, model, regionId, viaProfile, null);
     }
 
-    private static String via(String cloud, Scope scope, String model, boolean bedrockProfile) {
-        String m = model == null ? "" : " " + model;
-        if (bedrockProfile) {
-            return (scope == Scope.GLOBAL ? "global inference profile" : "cross-region inference profile") + m;
-        }
-        return switch (cloud) {
-            case "azure" -> switch (scope) {
-                case GLOBAL -> "Azure Global deployment" + m;
-                case DATA_ZONE -> "Azure Data Zone deployment" + m;
-                case REGIONAL -> "Azure regional deployment" + m;
-            };
-            default -> switch (scope) {
-                case GLOBAL -> cloud + " global endpoint" + m;
-                case DATA_ZONE -> cloud + " data-zone endpoint" + m;
-                case REGIONAL -> cloud + m;
-            };
-        };
-    }
 }

@@ -15,8 +15,9 @@ import java.util.List;
 public record Evaluation(LlmCall call, ProcessingLocation processing, Pricing pricing, List<Finding> findings,
                          List<BudgetContribution> budgetContributions, String bundleVersion, String catalogVersion) {
     public Evaluation {
-        findings = List.copyOf(findings);
-        budgetContributions = List.copyOf(budgetContributions);
+        // The engine hands over fresh lists; wrap rather than copy (this runs once per event).
+        findings = java.util.Collections.unmodifiableList(findings);
+        budgetContributions = java.util.Collections.unmodifiableList(budgetContributions);
     }
 
     /** True when a residency policy found a breach. */

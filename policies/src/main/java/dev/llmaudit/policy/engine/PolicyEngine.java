@@ -23,11 +23,16 @@ import java.util.Set;
 public final class PolicyEngine {
     private final PolicyBundle bundle;
     private final Policy[] policies;
+    /** Policies that can apply to each cloud (their selector allows it), so most calls skip most selectors. */
+    private final java.util.Map<String, Policy[]> byCloud = new java.util.HashMap<>();
     private final ResidencyPolicy[] residencyPolicies;
 
     public PolicyEngine(PolicyBundle bundle) {
         this.bundle = java.util.Objects.requireNonNull(bundle, "bundle (load it with BundleLoader and check its problems first)");
         this.policies = bundle.policies().toArray(new Policy[0]);
+        for (String cloud : List.of("azure", "aws", "gcp", "openai", "anthropic", "other")) {
+            byCloud.put(cloud, bundle.policies().stream().filter(p -> p.meta().selector().mayMatchCloud(cloud)).toArray(Policy[]::new));
+        }
         this.residencyPolicies = bundle.policies().stream().filter(p -> p instanceof ResidencyPolicy)
                 .map(p -> (ResidencyPolicy) p).toArray(ResidencyPolicy[]::new);
     }
@@ -43,7 +48,8 @@ public final class PolicyEngine {
         List<BudgetContribution> budgets = new ArrayList<>(2);
         CheckContext ctx = new CheckContext(call, location, pricing, bundle.regions(), bundle.prices(),
                 () -> residencyRequirement(call), findings, budgets);
-        for (Policy p : policies) {
+        Policy[] candidates = call.cloud() == null ? policies : byCloud.getOrDefault(call.cloud(), policies);
+        for (Policy p : candidates) {
             if (p.meta().selector().matches(call)) {
                 p.check(ctx);
             }

@@ -20,7 +20,7 @@ public record BudgetContribution(String budgetId, String budgetKey, Map<String, 
                                  BigDecimal amount, String currency, BigDecimal limit, java.util.List<Integer> thresholds,
                                  boolean unpriced, String eventId) {
     public BudgetContribution {
-        scope = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(scope));
+        scope = java.util.Collections.unmodifiableMap(scope); // a fresh map from the policy: wrapped, not copied
         thresholds = java.util.List.copyOf(thresholds);
     }
 

@@ -4,6 +4,7 @@ import dev.llmaudit.policy.model.BudgetContribution;
 import dev.llmaudit.policy.model.BudgetPeriod;
 import dev.llmaudit.policy.model.LlmCall;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.LinkedHashMap;
@@ -17,8 +18,7 @@ import java.util.Map;
  * threshold crossing (once per budget instance, period and threshold) happen in {@code BudgetLedger}
  * or the stateful jobs.
  */
-public record BudgetPolicy(PolicyMeta meta, List<String> per, BudgetPeriod period, ZoneId timeZone, BigDecimal limit,
-                           String currency, List<Integer> thresholds, CostBasis costBasis) implements Policy {
+public final class BudgetPolicy implements Policy {
     /** Which cost a budget counts. */
     public enum CostBasis {
         /** The catalog list price (default). */
@@ -38,9 +38,78 @@ public record BudgetPolicy(PolicyMeta meta, List<String> per, BudgetPeriod perio
         }
     }
 
-    public BudgetPolicy {
-        per = List.copyOf(per);
-        thresholds = List.copyOf(thresholds);
+    private final PolicyMeta meta;
+    private final List<String> per;
+    private final BudgetPeriod period;
+    private final ZoneId timeZone;
+    private final BigDecimal limit;
+    private final String currency;
+    private final List<Integer> thresholds;
+    private final CostBasis costBasis;
+    /** Calendar arithmetic is the costliest part of a budget check and events come mostly in time order: keep the last window. */
+    private final java.util.concurrent.atomic.AtomicReference<Window> lastWindow = new java.util.concurrent.atomic.AtomicReference<>();
+
+    public BudgetPolicy(PolicyMeta meta, List<String> per, BudgetPeriod period, ZoneId timeZone, BigDecimal limit,
+                        String currency, List<Integer> thresholds, CostBasis costBasis) {
+        this.meta = meta;
+        this.per = List.copyOf(per);
+        this.period = period;
+        this.timeZone = timeZone;
+        this.limit = limit;
+        this.currency = currency;
+        this.thresholds = List.copyOf(thresholds);
+        this.costBasis = costBasis;
+    }
+
+    @Override
+    public PolicyMeta meta() {
+        return meta;
+    }
+
+    public List<String> per() {
+        return per;
+    }
+
+    public BudgetPeriod period() {
+        return period;
+    }
+
+    public ZoneId timeZone() {
+        return timeZone;
+    }
+
+    public BigDecimal limit() {
+        return limit;
+    }
+
+    public String currency() {
+        return currency;
+    }
+
+    public List<Integer> thresholds() {
+        return thresholds;
+    }
+
+    public CostBasis costBasis() {
+        return costBasis;
+    }
+
+    /** One calendar period: bounds and label. */
+    private record Window(Instant start, Instant end, String label) {
+        boolean contains(Instant t) {
+            return !t.isBefore(start) && t.isBefore(end);
+        }
+    }
+
+    private Window window(Instant t) {
+        Window w = lastWindow.get();
+        if (w != null && w.contains(t)) {
+            return w;
+        }
+        ZonedDateTime start = period.start(t, timeZone);
+        w = new Window(start.toInstant(), period.end(start).toInstant(), period.label(start));
+        lastWindow.set(w);
+        return w;
     }
 
     @Override
@@ -63,9 +132,9 @@ public record BudgetPolicy(PolicyMeta meta, List<String> per, BudgetPeriod perio
         if (amount != null && costBasis != CostBasis.REPORTED && !reportedUsable && !currency.equals(ctx.prices().currency())) {
             amount = null; // catalog currency differs from the budget's: no FX rates, so unpriced rather than wrong
         }
-        ZonedDateTime start = period.start(c.eventTime(), timeZone);
-        ctx.add(new BudgetContribution(meta.id(), key.toString(), scope, period, period.label(start), timeZone.getId(),
-                start.toInstant(), period.end(start).toInstant(), amount == null ? BigDecimal.ZERO : amount, currency, limit,
+        Window w = window(c.eventTime());
+        ctx.add(new BudgetContribution(meta.id(), key.toString(), scope, period, w.label(), timeZone.getId(),
+                w.start(), w.end(), amount == null ? BigDecimal.ZERO : amount, currency, limit,
                 thresholds, amount == null, c.eventId()));
     }
 }

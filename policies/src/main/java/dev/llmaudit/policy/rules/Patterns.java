@@ -14,11 +14,21 @@ public final class Patterns {
     private final List<String> source;
     private final Set<String> exact = new HashSet<>();
     private final List<Pattern> globs = new ArrayList<>();
+    private final List<String> prefixes = new ArrayList<>();
+    private final List<String> suffixes = new ArrayList<>();
+    /** Values repeat (a few dozen models and tenants): remember regex answers, bounded. */
+    private final java.util.Map<String, Boolean> globAnswers = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 10_000;
 
     public Patterns(List<String> values) {
         this.source = List.copyOf(values);
         for (String v : values) {
-            if (v.contains("*")) {
+            int stars = v.length() - v.replace("*", "").length();
+            if (stars == 1 && v.endsWith("*")) {
+                prefixes.add(v.substring(0, v.length() - 1));
+            } else if (stars == 1 && v.startsWith("*")) {
+                suffixes.add(v.substring(1));
+            } else if (v.contains("*")) {
                 String[] parts = v.split("\\*", -1);
                 StringBuilder re = new StringBuilder();
                 for (int i = 0; i < parts.length; i++) {
@@ -43,12 +53,39 @@ public final class Patterns {
         if (exact.contains(value)) {
             return true;
         }
-        for (Pattern g : globs) {
-            if (g.matcher(value).matches()) {
+        for (int i = 0; i < prefixes.size(); i++) {
+            if (value.startsWith(prefixes.get(i))) {
                 return true;
             }
         }
-        return false;
+        for (int i = 0; i < suffixes.size(); i++) {
+            if (value.endsWith(suffixes.get(i))) {
+                return true;
+            }
+        }
+        if (globs.isEmpty()) {
+            return false;
+        }
+        Boolean known = globAnswers.get(value);
+        if (known != null) {
+            return known;
+        }
+        boolean answer = false;
+        for (Pattern g : globs) {
+            if (g.matcher(value).matches()) {
+                answer = true;
+                break;
+            }
+        }
+        if (globAnswers.size() < CACHE_LIMIT) {
+            globAnswers.put(value, answer);
+        }
+        return answer;
+    }
+
+    /** True when this list can match the value only if it is one of the exact values (no wildcards). */
+    boolean exactOnly() {
+        return prefixes.isEmpty() && suffixes.isEmpty() && globs.isEmpty();
     }
 
     public List<String> values() {

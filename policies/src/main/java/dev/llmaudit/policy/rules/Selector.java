@@ -27,28 +27,68 @@ public final class Selector {
 
     private final Map<String, Patterns> attributes;
     private final Map<String, Patterns> tags;
-    private final List<Map.Entry<Function<LlmCall, String>, Patterns>> checks;
+    /** Attribute codes and their patterns, as arrays: this runs for every policy on every event. */
+    private final int[] codes;
+    private final Patterns[] patterns;
+    private final String[] tagNames;
+    private final Patterns[] tagPatterns;
+    private static final List<String> CODES = List.of("tenant", "team", "app", "environment", "data_classification",
+            "data_residency", "cloud", "provider", "region", "operation");
 
     public Selector(Map<String, Patterns> attributes, Map<String, Patterns> tags) {
         this.attributes = Map.copyOf(attributes);
         this.tags = Map.copyOf(tags);
-        this.checks = attributes.entrySet().stream()
-                .map(e -> Map.entry(ATTRIBUTES.get(e.getKey()), e.getValue()))
-                .toList();
+        this.codes = new int[attributes.size()];
+        this.patterns = new Patterns[attributes.size()];
+        int i = 0;
+        for (Map.Entry<String, Patterns> e : attributes.entrySet()) {
+            codes[i] = CODES.indexOf(e.getKey());
+            if (codes[i] < 0) {
+                throw new IllegalArgumentException("unknown selector attribute " + e.getKey());
+            }
+            patterns[i++] = e.getValue();
+        }
+        this.tagNames = tags.keySet().toArray(new String[0]);
+        this.tagPatterns = new Patterns[tagNames.length];
+        for (int t = 0; t < tagNames.length; t++) {
+            tagPatterns[t] = tags.get(tagNames[t]);
+        }
     }
 
     public boolean matches(LlmCall call) {
-        for (Map.Entry<Function<LlmCall, String>, Patterns> check : checks) {
-            if (!check.getValue().matches(check.getKey().apply(call))) {
+        for (int i = 0; i < codes.length; i++) {
+            if (!patterns[i].matches(read(call, codes[i]))) {
                 return false;
             }
         }
-        for (Map.Entry<String, Patterns> tag : tags.entrySet()) {
-            if (!tag.getValue().matches(call.tags().get(tag.getKey()))) {
+        for (int t = 0; t < tagNames.length; t++) {
+            if (!tagPatterns[t].matches(call.tags().get(tagNames[t]))) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static String read(LlmCall c, int code) {
+        return switch (code) {
+            case 0 -> c.tenant();
+            case 1 -> c.team();
+            case 2 -> c.app();
+            case 3 -> c.environment();
+            case 4 -> c.dataClassification();
+            case 5 -> c.dataResidency();
+            case 6 -> c.cloud();
+            case 7 -> c.provider();
+            case 8 -> c.region();
+            case 9 -> c.operation();
+            default -> null;
+        };
+    }
+
+    /** False only when the selector names clouds and this one is not among them. */
+    public boolean mayMatchCloud(String cloud) {
+        Patterns clouds = attributes.get("cloud");
+        return clouds == null || clouds.matches(cloud);
     }
 
     public Map<String, Patterns> attributes() {
