@@ -90,6 +90,27 @@ class PriceCatalogTest {
     }
 
     @Test
+    void integerFastPathAgreesWithExactDecimalsAndFineGrainedPricesStillWork() {
+        PriceEntry fine = new PriceEntry("gcp", null, "m", null, Scope.GLOBAL, null, java.time.LocalDate.parse("2026-01-01"),
+                new BigDecimal("0.15000999999999998"), new BigDecimal("0.59997"), null, null, null, "test");
+        PriceEntry coarse = bundle.prices().entries().stream().filter(e -> e.id().equals("azure/any/gpt-x@2026-01-01")).findFirst().orElseThrow();
+        PriceCatalog catalog = new PriceCatalog("v", "USD", java.util.List.of(fine, coarse));
+        java.util.Random rnd = new java.util.Random(1);
+        for (int i = 0; i < 1000; i++) {
+            long in = rnd.nextInt(5_000_000), cached = rnd.nextInt(1_000_000), out = rnd.nextInt(500_000), reasoning = rnd.nextInt(1000);
+            BigDecimal slow = coarse.inputPerMillion().multiply(BigDecimal.valueOf(Math.max(0, in - Math.min(cached, in))))
+                    .add(coarse.cachedInputPerMillion().multiply(BigDecimal.valueOf(Math.min(cached, in))))
+                    .add(coarse.outputPerMillion().multiply(BigDecimal.valueOf(out - Math.min(reasoning, out))))
+                    .add(coarse.reasoningPerMillion().multiply(BigDecimal.valueOf(Math.min(reasoning, out)))).movePointLeft(6);
+            assertThat(catalog.cost(coarse, in, cached, out, reasoning).total()).isEqualByComparingTo(slow);
+            assertThat(BigDecimal.valueOf(catalog.femtoCost(coarse, in, cached, out, reasoning), 15)).isEqualByComparingTo(slow);
+        }
+        assertThat(catalog.femtoCost(fine, 10, 0, 10, 0)).as("17 decimals do not fit the integer path").isEqualTo(-1);
+        assertThat(catalog.cost(fine, 1_000_000, 0, 1_000_000, 0).total()).isEqualByComparingTo("0.74997999999999998");
+        assertThat(catalog.cost(fine, 3, 0, 0, 0).total()).isEqualByComparingTo("0.00000045002999999999994");
+    }
+
+    @Test
     void canonicalNamesMatchAcrossClouds() {
         assertThat(ModelNames.canonical("eu.anthropic.claude-sonnet-4-5-20250929-v1:0")).isEqualTo("claude-sonnet-4-5-20250929");
         assertThat(ModelNames.canonical("claude-sonnet-4-5@20250929")).isEqualTo("claude-sonnet-4-5-20250929");
