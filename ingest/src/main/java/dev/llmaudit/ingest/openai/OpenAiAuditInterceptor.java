@@ -1,0 +1,210 @@
+package dev.llmaudit.ingest.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmaudit.avro.CallStatus;
+import dev.llmaudit.avro.Cloud;
+import dev.llmaudit.avro.DeploymentScope;
+import dev.llmaudit.avro.LlmCallEvent;
+import dev.llmaudit.avro.Operation;
+import dev.llmaudit.ingest.client.CallEvents;
+import dev.llmaudit.ingest.client.LlmAuditClient;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Objects;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records calls made with the official {@code com.openai:openai-java} client, to OpenAI directly or
+ * to Azure OpenAI, as an OkHttp interceptor:
+ * <pre>
+ * OpenAIClient openai = OpenAIOkHttpClient.builder()
+ *     .fromEnv()
+ *     .addInterceptor(OpenAiAuditInterceptor.azure(auditClient, "swedencentral", DeploymentScope.data_zone))
+ *     .build();
+ * </pre>
+ * Reads the model from the request, and usage (input, cached, output, reasoning tokens), the
+ * answering model and the response id from the response body, for chat completions, completions,
+ * embeddings and the Responses API. Azure's region and deployment type are not visible on the wire,
+ * so they come from configuration. Streaming responses are recorded without token counts (the body
+ * is left untouched for the app), which leaves them unpriced rather than guessed. Prompt and
+ * response text are only hashed (HMAC), and only when the audit client has a key. Never fails the
+ * app's call.
+ */
+public final class OpenAiAuditInterceptor implements Interceptor {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenAiAuditInterceptor.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_PEEK = 8L * 1024 * 1024;
+
+    private final LlmAuditClient audit;
+    private final Cloud cloud;
+    private final String provider;
+    private final String region;
+    private final DeploymentScope scope;
+
+    private OpenAiAuditInterceptor(LlmAuditClient audit, Cloud cloud, String provider, String region, DeploymentScope scope) {
+        this.audit = Objects.requireNonNull(audit, "audit client");
+        this.cloud = cloud;
+        this.provider = provider;
+        this.region = region;
+        this.scope = scope;
+    }
+
+    /** OpenAI's own API; region is the processing geography (null = OpenAI's default, global). */
+    public static OpenAiAuditInterceptor openAi(LlmAuditClient audit, String region) {
+        return new OpenAiAuditInterceptor(audit, Cloud.openai, "openai", region, region == null ? DeploymentScope.global : DeploymentScope.regional);
+    }
+
+    /** An Azure OpenAI resource in the given region with the given deployment type (Global, Data Zone, Regional). */
+    public static OpenAiAuditInterceptor azure(LlmAuditClient audit, String region, DeploymentScope deploymentType) {
+        return new OpenAiAuditInterceptor(audit, Cloud.azure, "azure.ai.openai", Objects.requireNonNull(region, "Azure region"),
+                Objects.requireNonNull(deploymentType, "Azure deployment type"));
+    }
+
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+        Request request = chain.request();
+        long started = System.nanoTime();
+        Response response;
+        try {
+            response = chain.proceed(request);
+        } catch (IOException | RuntimeException e) {
+            safely(() -> record(request, null, started, e));
+            throw e;
+        }
+        Response seen = response;
+        safely(() -> record(request, seen, started, null));
+        return response;
+    }
+
+    private void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("llm-audit could not record an OpenAI call: {}", e.toString());
+        }
+    }
+
+    private void record(Request request, Response response, long started, Exception failure) {
+        String path = request.url().encodedPath();
+        Operation operation = path.endsWith("/chat/completions") ? Operation.chat
+                : path.endsWith("/completions") ? Operation.text_completion
+                : path.endsWith("/embeddings") ? Operation.embeddings
+                : path.endsWith("/responses") ? Operation.responses : null;
+        if (operation == null) {
+            return; // files, models, ...: not LLM calls
+        }
+        JsonNode body = requestJson(request);
+        String model = body.path("model").asText(null);
+        if (model == null && path.contains("/deployments/")) {
+            String rest = path.substring(path.indexOf("/deployments/") + "/deployments/".length());
+            model = rest.substring(0, rest.indexOf('/') < 0 ? rest.length() : rest.indexOf('/'));
+        }
+        boolean streaming = body.path("stream").asBoolean(false);
+        LlmCallEvent.Builder e = CallEvents.start(Instant.now()).setCloud(cloud).setProvider(provider).setRegion(region)
+                .setDeploymentScope(scope).setEndpoint(request.url().host()).setOperation(operation).setRequestModel(model)
+                .setStreaming(streaming).setLatencyMs((System.nanoTime() - started) / 1_000_000)
+                .setPromptHash(audit.hash(promptText(body)));
+        if (failure != null) {
+            e.setStatus(CallStatus.error).setErrorType(failure.getClass().getSimpleName());
+            audit.record(e.build());
+            return;
+        }
+        e.setHttpStatus(response.code());
+        String requestId = response.header("x-request-id", response.header("apim-request-id"));
+        e.setRequestId(requestId);
+        JsonNode answer = streaming ? JSON.createObjectNode() : responseJson(response);
+        if (!response.isSuccessful()) {
+            JsonNode err = answer.path("error");
+            e.setStatus(CallStatus.error).setErrorType(err.path("code").isTextual() ? err.path("code").asText()
+                    : err.path("type").asText("http_" + response.code()));
+            audit.record(e.build());
+            return;
+        }
+        if (answer.hasNonNull("model")) {
+            e.setResponseModel(answer.get("model").asText());
+        }
+        if (answer.hasNonNull("id")) {
+            e.setRequestId(answer.get("id").asText());
+        }
+        JsonNode usage = answer.path("usage");
+        if (usage.isObject()) {
+            // Chat/completions/embeddings: prompt_tokens, completion_tokens; Responses API: input_tokens, output_tokens.
+            e.setInputTokens(count(usage, "prompt_tokens", "input_tokens"));
+            e.setOutputTokens(operation == Operation.embeddings ? Long.valueOf(0) : count(usage, "completion_tokens", "output_tokens"));
+            e.setCachedInputTokens(count(usage.path("prompt_tokens_details").isObject() ? usage.path("prompt_tokens_details")
+                    : usage.path("input_tokens_details"), "cached_tokens", "cached_tokens"));
+            e.setReasoningTokens(count(usage.path("completion_tokens_details").isObject() ? usage.path("completion_tokens_details")
+                    : usage.path("output_tokens_details"), "reasoning_tokens", "reasoning_tokens"));
+        }
+        e.setResponseHash(audit.hash(responseText(answer)));
+        audit.record(e.build());
+    }
+
+    private static Long count(JsonNode n, String a, String b) {
+        JsonNode v = n.has(a) ? n.get(a) : n.get(b);
+        return v != null && v.canConvertToLong() ? v.asLong() : null;
+    }
+
+    private static JsonNode requestJson(Request request) {
+        try {
+            if (request.body() == null) {
+                return JSON.createObjectNode();
+            }
+            Buffer buffer = new Buffer();
+            request.body().writeTo(buffer);
+            return JSON.readTree(buffer.readByteArray());
+        } catch (IOException | RuntimeException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    private static JsonNode responseJson(Response response) {
+        try {
+            ResponseBody peek = response.peekBody(MAX_PEEK); // a copy: the app still reads the body
+            return JSON.readTree(peek.bytes());
+        } catch (IOException | RuntimeException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    private static String promptText(JsonNode body) {
+        StringBuilder b = new StringBuilder();
+        body.path("messages").forEach(m -> appendContent(b, m.path("content")));
+        appendContent(b, body.path("input"));
+        appendContent(b, body.path("prompt"));
+        return b.length() == 0 ? null : b.toString();
+    }
+
+    private static String responseText(JsonNode answer) {
+        StringBuilder b = new StringBuilder();
+        answer.path("choices").forEach(c -> {
+            appendContent(b, c.path("message").path("content"));
+            appendContent(b, c.path("text"));
+        });
+        answer.path("output").forEach(o -> appendContent(b, o.path("content")));
+        return b.length() == 0 ? null : b.toString();
+    }
+
+    private static void appendContent(StringBuilder b, JsonNode content) {
+        if (content.isTextual()) {
+            b.append(content.asText()).append('\n');
+        } else if (content.isArray()) {
+            content.forEach(part -> {
+                if (part.isTextual()) {
+                    b.append(part.asText()).append('\n');
+                } else if (part.has("text")) {
+                    b.append(part.get("text").asText()).append('\n');
+                } else if (part.has("content")) {
+                    appendContent(b, part.get("content"));
+                }
+            });
+        }
+    }
+}
