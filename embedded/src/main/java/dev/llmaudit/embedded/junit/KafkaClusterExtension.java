@@ -38,7 +38,7 @@ public final class KafkaClusterExtension implements ParameterResolver {
     }
 
     /** Closes the value when JUnit closes the root store at the end of the run. */
-    private record Closing(AutoCloseable value) implements ExtensionContext.Store.CloseableResource {
+    private record Closing(AutoCloseable value) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
         public void close() throws Exception {
             value.close();

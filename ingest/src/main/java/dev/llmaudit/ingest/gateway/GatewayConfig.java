@@ -1,0 +1,62 @@
+package dev.llmaudit.ingest.gateway;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Settings of the HTTP ingest gateway, bound once at start.
+ *
+ * @param maxBodyBytes larger bodies get 413
+ * @param maxInFlight concurrent requests being written to Kafka; more get 503 with Retry-After
+ * @param producers transactional producers in the pool (each request's events are one Kafka transaction)
+ * @param ackTimeout how long a request waits for Kafka before it is answered 503
+ * @param hmacKey key for hashing prompt/response/user ids found in gateway payloads (null = drop them unhashed)
+ */
+public record GatewayConfig(String host, int port, String bootstrapServers, String topic, Map<String, String> registry,
+                            long maxBodyBytes, int maxEventsPerRequest, int maxInFlight, int producers, Duration ackTimeout,
+                            String transactionalIdPrefix, byte[] hmacKey) {
+    public GatewayConfig {
+        registry = Map.copyOf(registry);
+        if (producers < 1 || maxInFlight < 1) {
+            throw new IllegalArgumentException("producers and max in-flight requests must be >= 1");
+        }
+    }
+
+    public static GatewayConfig defaults(String bootstrapServers, String registryUrl) {
+        return new GatewayConfig("0.0.0.0", 8088, bootstrapServers, "llm.events", Map.of("schema.registry.url", registryUrl),
+                10L * 1024 * 1024, 10_000, 32, 4, Duration.ofSeconds(15), "llm-audit-ingest-" + hostName(), null);
+    }
+
+    public GatewayConfig withPort(String host, int port) {
+        return new GatewayConfig(host, port, bootstrapServers, topic, registry, maxBodyBytes, maxEventsPerRequest, maxInFlight,
+                producers, ackTimeout, transactionalIdPrefix, hmacKey);
+    }
+
+    public GatewayConfig withTopic(String topic) {
+        return new GatewayConfig(host, port, bootstrapServers, topic, registry, maxBodyBytes, maxEventsPerRequest, maxInFlight,
+                producers, ackTimeout, transactionalIdPrefix, hmacKey);
+    }
+
+    public GatewayConfig withLimits(long maxBodyBytes, int maxEventsPerRequest, int maxInFlight, int producers, Duration ackTimeout) {
+        return new GatewayConfig(host, port, bootstrapServers, topic, registry, maxBodyBytes, maxEventsPerRequest, maxInFlight,
+                producers, ackTimeout, transactionalIdPrefix, hmacKey);
+    }
+
+    public GatewayConfig withHmacKey(byte[] key) {
+        return new GatewayConfig(host, port, bootstrapServers, topic, registry, maxBodyBytes, maxEventsPerRequest, maxInFlight,
+                producers, ackTimeout, transactionalIdPrefix, key);
+    }
+
+    public GatewayConfig withTransactionalIdPrefix(String prefix) {
+        return new GatewayConfig(host, port, bootstrapServers, topic, registry, maxBodyBytes, maxEventsPerRequest, maxInFlight,
+                producers, ackTimeout, prefix, hmacKey);
+    }
+
+    static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "local";
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.llmaudit.ingest.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmaudit.avro.Cloud;
+import dev.llmaudit.avro.LlmCallEvent;
+import dev.llmaudit.embedded.junit.KafkaClusterExtension;
+import dev.llmaudit.embedded.kafka.KafkaCluster;
+import dev.llmaudit.embedded.registry.EmbeddedSchemaRegistry;
+import dev.llmaudit.ingest.TestEvents;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@ExtendWith(KafkaClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IngestGatewayIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String KEY = "lla_test-key-acme";
+    static final String OTHER_KEY = "lla_test-key-globex";
+    static final String EVENT = "{\"event_id\":\"%s\",\"event_time\":\"2026-11-26T10:00:00Z\",\"cloud\":\"azure\",\"region\":\"swedencentral\","
+            + "\"request_model\":\"gpt-5.5\",\"input_tokens\":100,\"output_tokens\":20}";
+    static final String LITELLM = """
+            {"id":"%s","trace_id":"3f2a1c4e-5b6d-4e8f-9a0b-1c2d3e4f5a6b","call_type":"acompletion","status":"success",
+             "response_cost":0.000123450000000001,"prompt_tokens":1200,"completion_tokens":80,"total_tokens":1280,
+             "startTime":1795687200.25,"endTime":1795687201.5,"completionStartTime":1795687200.75,"stream":true,
+             "model":"bedrock/eu.anthropic.claude-sonnet-4-5-20250929-v1:0","api_base":"https://bedrock-runtime.eu-central-1.amazonaws.com",
+             "metadata":{"user_api_key_team_alias":"claims","user_api_key_alias":"claims-bot",
+                         "requester_metadata":{"data_classification":"pii","data_residency":"eu","environment":"prod"}},
+             "request_tags":["cost_center:CC-7","beta"],"end_user":"user-42",
+             "messages":[{"role":"user","content":"very private question"}],"response":{"choices":[{"message":{"content":"private answer"}}]}}""";
+
+    KafkaCluster cluster;
+    EmbeddedSchemaRegistry registry;
+    IngestGateway gateway;
+    String topic;
+    HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start(KafkaCluster cluster, EmbeddedSchemaRegistry registry) {
+        this.cluster = cluster;
+        this.registry = registry;
+        topic = cluster.uniqueTopic("llm.events");
+        cluster.createTopic(topic, 3, Map.of());
+        GatewayConfig config = GatewayConfig.defaults(cluster.bootstrapServers(), registry.url()).withPort("127.0.0.1", 0).withTopic(topic)
+                .withLimits(64 * 1024, 1000, 8, 2, Duration.ofSeconds(15)).withHmacKey("gateway-secret".getBytes())
+                .withTransactionalIdPrefix(topic);
+        gateway = IngestGateway.start(config, ApiKeys.of(Map.of(ApiKeys.sha256(KEY), "acme", ApiKeys.sha256(OTHER_KEY), "globex")));
+    }
+
+    @AfterAll
+    void stop() {
+        gateway.close();
+    }
+
+    HttpResponse<String> post(String key, String contentType, byte[] body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String contentType, String body) throws Exception {
+        return post(KEY, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void acceptsSingleArrayAndNdjsonAndStampsTheTenantFromTheKey() throws Exception {
+        HttpResponse<String> single = post("application/json", EVENT.formatted("s-1"));
+        assertThat(single.statusCode()).as(single.body()).isEqualTo(202);
+        assertThat(JSON.readTree(single.body()).get("accepted").asInt()).isEqualTo(1);
+
+        HttpResponse<String> array = post("application/json", "[" + EVENT.formatted("a-1") + "," + EVENT.formatted("a-2") + "]");
+        assertThat(array.statusCode()).isEqualTo(202);
+        HttpResponse<String> lines = post("application/x-ndjson", EVENT.formatted("n-1") + "\n\n" + EVENT.formatted("n-2") + "\r\n");
+        assertThat(lines.statusCode()).isEqualTo(202);
+        assertThat(JSON.readTree(lines.body()).get("results")).extracting(r -> r.get("line").asInt() + ":" + r.get("status").asText())
+                .containsExactly("1:accepted", "3:accepted");
+
+        List<LlmCallEvent> got = TestEvents.readAll(cluster, registry.url(), topic, 5, Duration.ofSeconds(30)).stream()
+                .map(ConsumerRecord::value).filter(e -> !e.getEventId().startsWith("ll-") && !e.getEventId().startsWith("sentinel")).toList();
+        assertThat(got).extracting(LlmCallEvent::getEventId).contains("s-1", "a-1", "a-2", "n-1", "n-2");
+        assertThat(got).allSatisfy(e -> assertThat(e.getTenant()).isEqualTo("acme"));
+    }
+
+    @Test
+    void acceptsLiteLlmStandardLoggingPayloadsAndKeepsNoText() throws Exception {
+        HttpResponse<String> first = post("application/json", LITELLM.formatted("ll-1"));
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+        assertThat(post("application/json", "[" + LITELLM.formatted("ll-2") + "]").statusCode()).isEqualTo(202);
+        HttpResponse<String> nd = post("application/json", LITELLM.formatted("ll-3").replace("\n", "") + "\n" + LITELLM.formatted("ll-4").replace("\n", ""));
+        assertThat(nd.statusCode()).as(nd.body()).isEqualTo(202);
+
+        LlmCallEvent e = TestEvents.readAll(cluster, registry.url(), topic, 1, Duration.ofSeconds(30)).stream().map(ConsumerRecord::value)
+                .filter(x -> x.getEventId().equals("ll-1")).findFirst().orElseThrow();
+        assertThat(e.getTenant()).isEqualTo("acme");
+        assertThat(e.getCloud()).isEqualTo(Cloud.aws);
+        assertThat(e.getProvider()).isEqualTo("aws.bedrock");
+        assertThat(e.getRegion()).isEqualTo("eu-central-1");
+        assertThat(e.getDeploymentScope()).hasToString("data_zone");
+        assertThat(e.getRequestModel()).isEqualTo("eu.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        assertThat(e.getOperation()).hasToString("chat");
+        assertThat(e.getEventTime()).hasToString("2026-11-26T10:00:01.500Z");
+        assertThat(e.getLatencyMs()).isEqualTo(1250L);
+        assertThat(e.getTimeToFirstTokenMs()).isEqualTo(500L);
+        assertThat(e.getInputTokens()).isEqualTo(1200L);
+        assertThat(e.getReportedCost().getAmount().stripTrailingZeros().toPlainString()).isEqualTo("0.00012345");
+        assertThat(e.getTeam()).isEqualTo("claims");
+        assertThat(e.getApp()).isEqualTo("claims-bot");
+        assertThat(e.getDataClassification()).isEqualTo("pii");
+        assertThat(e.getDataResidency()).isEqualTo("eu");
+        assertThat(e.getTags()).containsEntry("cost_center", "CC-7").containsEntry("beta", "true");
+        assertThat(e.getTraceId()).isEqualTo("3f2a1c4e5b6d4e8f9a0b1c2d3e4f5a6b");
+        assertThat(e.getUserHash()).hasSize(64).isNotEqualTo("user-42");
+        assertThat(e.getPromptHash()).hasSize(64);
+        assertThat(e.toString()).doesNotContain("very private question").doesNotContain("private answer").doesNotContain("user-42");
+    }
+
+    static Stream<Arguments> malformed() {
+        String ok = EVENT.formatted("never-1");
+        byte[] invalidUtf8 = ("{\"event_id\":\"x\u00e9\"}").getBytes(StandardCharsets.ISO_8859_1);
+        return Stream.of(
+                Arguments.of("truncated JSON", KEY, "application/json", "{\"event_id\":\"t\",".getBytes(StandardCharsets.UTF_8), 400, "malformed JSON at line 1"),
+                Arguments.of("wrong types", KEY, "application/json", "{\"event_id\":\"w\",\"event_time\":\"2026-11-26T10:00:00Z\",\"input_tokens\":\"many\"}"
+                        .getBytes(StandardCharsets.UTF_8), 400, "\"field\":\"input_tokens\",\"message\":\"must be an integer, got a string \\\"many\\\"\""),
+                Arguments.of("huge string", KEY, "application/json", ("{\"event_id\":\"h\",\"event_time\":\"2026-11-26T10:00:00Z\",\"app\":\""
+                        + "x".repeat(5000) + "\"}").getBytes(StandardCharsets.UTF_8), 400, "\"field\":\"app\",\"message\":\"must be at most 256 characters, got 5000\""),
+                Arguments.of("invalid UTF-8", KEY, "application/json", invalidUtf8, 400, "body is not valid UTF-8 text"),
+                Arguments.of("wrong content type", KEY, "text/csv", ok.getBytes(StandardCharsets.UTF_8), 415, "unsupported Content-Type \\\"text/csv\\\""),
+                Arguments.of("missing key", null, "application/json", ok.getBytes(StandardCharsets.UTF_8), 401, "missing API key"),
+                Arguments.of("wrong key", "lla_wrong", "application/json", ok.getBytes(StandardCharsets.UTF_8), 401, "unknown API key"),
+                Arguments.of("other tenant", KEY, "application/json", ("{\"event_id\":\"o\",\"event_time\":\"2026-11-26T10:00:00Z\",\"tenant\":\"globex\"}")
+                        .getBytes(StandardCharsets.UTF_8), 400, "this API key belongs to tenant acme; the event claims \\\"globex\\\""),
+                Arguments.of("too large", KEY, "application/json", ("[" + String.join(",", java.util.Collections.nCopies(400, ok)) + "]")
+                        .getBytes(StandardCharsets.UTF_8), 413, "over the limit of 65536 bytes"),
+                Arguments.of("one bad line among good ones", KEY, "application/x-ndjson", (ok + "\n{\"event_id\":\"b\"}\n" + EVENT.formatted("never-2"))
+                        .getBytes(StandardCharsets.UTF_8), 400, "1 of 3 events are invalid; nothing was written"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformed")
+    void rejectsBadInputWithAClearReasonAndWritesNothing(String name, String key, String type, byte[] body, int status, String reason) throws Exception {
+        HttpResponse<String> r = post(key, type, body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.body()).contains(reason);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+    }
+
+    @Test
+    void badRequestsLeaveNothingOnTheTopic() throws Exception {
+        for (Arguments a : malformed().toList()) {
+            Object[] args = a.get();
+            post((String) args[1], (String) args[2], (byte[]) args[3]);
+        }
+        assertThat(post("application/json", EVENT.formatted("sentinel-1")).statusCode()).isEqualTo(202);
+        List<String> ids = TestEvents.readAll(cluster, registry.url(), topic, 1, Duration.ofSeconds(30)).stream()
+                .map(r -> r.value().getEventId()).toList();
+        assertThat(ids).contains("sentinel-1").noneMatch(id -> id.startsWith("never-") || id.equals("t") || id.equals("w")
+                || id.equals("h") || id.equals("o") || id.equals("b"));
+    }
+
+    @Test
+    void healthReadinessAndMetrics() throws Exception {
+        String base = "http://127.0.0.1:" + gateway.port();
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        post("application/json", EVENT.formatted("m-1"));
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("llm_audit_ingest_events_total{result=\"accepted\"}").contains("llm_audit_ingest_requests_total{status=\"202\"}");
+    }
+
+    @Test
+    void kafkaUnavailableIs503WithRetryAfterNot500(EmbeddedSchemaRegistry registry) throws Exception {
+        GatewayConfig dead = GatewayConfig.defaults("127.0.0.1:1", registry.url()).withPort("127.0.0.1", 0)
+                .withLimits(64 * 1024, 100, 4, 1, Duration.ofSeconds(2)).withTransactionalIdPrefix("dead-" + System.nanoTime());
+        try (IngestGateway g = IngestGateway.start(dead, ApiKeys.of(Map.of(ApiKeys.sha256(KEY), "acme")))) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/v1/events"))
+                    .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(EVENT.formatted("dead-1"))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.headers().firstValue("Retry-After")).isPresent();
+            assertThat(r.body()).contains("nothing was written");
+            JsonNode ready = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/readyz")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(ready.get("status").asText()).startsWith("kafka unreachable");
+        }
+    }
+}
