@@ -58,9 +58,8 @@ public final class ConfluentAvroCodec<T> {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.targetType = targetType;
         this.autoRegister = autoRegister;
-        if (targetType != null && SpecificRecord.class.isAssignableFrom(targetType)) {
-            AvroTrust.trustGeneratedClasses();
-        }
+        // Writing resolves specific classes by name too (SpecificData.getForSchema), not only reading.
+        AvroTrust.trustGeneratedClasses();
     }
 
     public SchemaRegistryClient registry() {

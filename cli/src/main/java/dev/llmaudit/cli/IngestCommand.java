@@ -1,0 +1,148 @@
+package dev.llmaudit.cli;
+
+import dev.llmaudit.ingest.gateway.ApiKeys;
+import dev.llmaudit.ingest.gateway.GatewayConfig;
+import dev.llmaudit.ingest.gateway.IngestGateway;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The HTTP ingest gateway and its API keys. */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = "Run the HTTP ingest gateway (POST /v1/events) and manage its API keys.",
+        subcommands = {IngestCommand.Serve.class, IngestCommand.NewKey.class})
+final class IngestCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = {"Accept LLM call events over HTTP and write them to Kafka. Runs until Ctrl-C.",
+                    "Every option can also come from the environment variable shown in its default."})
+    static final class Serve implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--bootstrap-servers", defaultValue = "${env:LLM_AUDIT_BOOTSTRAP_SERVERS:-localhost:9092}",
+                description = "Kafka bootstrap servers (LLM_AUDIT_BOOTSTRAP_SERVERS). Default: ${DEFAULT-VALUE}.")
+        String bootstrap;
+
+        @Option(names = "--schema-registry-url", defaultValue = "${env:LLM_AUDIT_SCHEMA_REGISTRY_URL:-http://localhost:8081}",
+                description = "Confluent-compatible schema registry (LLM_AUDIT_SCHEMA_REGISTRY_URL). Default: ${DEFAULT-VALUE}.")
+        String registryUrl;
+
+        @Option(names = "--registry-user-info", defaultValue = "${env:LLM_AUDIT_SCHEMA_REGISTRY_USER_INFO}",
+                description = "user:password for the registry (LLM_AUDIT_SCHEMA_REGISTRY_USER_INFO).")
+        String registryUserInfo;
+
+        @Option(names = "--keys", defaultValue = "${env:LLM_AUDIT_INGEST_KEYS}", required = true,
+                description = "API keys file (LLM_AUDIT_INGEST_KEYS): lines of \"sha256:<hex> <tenant>\"; create entries with 'llm-audit ingest new-key'.")
+        Path keys;
+
+        @Option(names = "--host", defaultValue = "${env:LLM_AUDIT_INGEST_HOST:-0.0.0.0}", description = "Address to listen on. Default: ${DEFAULT-VALUE}.")
+        String host;
+
+        @Option(names = "--port", defaultValue = "${env:LLM_AUDIT_INGEST_PORT:-8088}", description = "Port. Default: ${DEFAULT-VALUE}.")
+        int port;
+
+        @Option(names = "--topic", defaultValue = "${env:LLM_AUDIT_EVENTS_TOPIC:-llm.events}", description = "Topic. Default: ${DEFAULT-VALUE}.")
+        String topic;
+
+        @Option(names = "--max-body-bytes", defaultValue = "10485760", description = "Larger bodies get 413. Default: ${DEFAULT-VALUE}.")
+        long maxBody;
+
+        @Option(names = "--max-in-flight", defaultValue = "32", description = "Concurrent requests; more get 503. Default: ${DEFAULT-VALUE}.")
+        int maxInFlight;
+
+        @Option(names = "--producers", defaultValue = "4", description = "Transactional producers. Default: ${DEFAULT-VALUE}.")
+        int producers;
+
+        @Option(names = "--hmac-key-env", defaultValue = "LLM_AUDIT_INGEST_HMAC_KEY",
+                description = "Environment variable holding the key for hashing prompts/responses/user ids in gateway payloads. Default: ${DEFAULT-VALUE}.")
+        String hmacEnv;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            ApiKeys apiKeys;
+            try {
+                apiKeys = ApiKeys.load(keys);
+            } catch (NoSuchFileException e) {
+                err.println("llm-audit ingest serve: no such keys file: " + keys + " (create one with: llm-audit ingest new-key --tenant NAME --keys " + keys + ")");
+                return 2;
+            } catch (IllegalArgumentException e) {
+                err.println(e.getMessage());
+                return 2;
+            }
+            Map<String, String> registry = new LinkedHashMap<>();
+            registry.put("schema.registry.url", registryUrl);
+            if (registryUserInfo != null) {
+                registry.put("basic.auth.user.info", registryUserInfo);
+            }
+            String hmac = System.getenv(hmacEnv);
+            GatewayConfig config = new GatewayConfig(host, port, bootstrap, topic, registry, maxBody, 10_000, maxInFlight, producers,
+                    Duration.ofSeconds(15), "llm-audit-ingest-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port,
+                    hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8));
+            CountDownLatch stop = new CountDownLatch(1);
+            try (IngestGateway gateway = IngestGateway.start(config, apiKeys)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+                out.printf("Ingest gateway listening on http://%s:%d/v1/events (%d API keys; Kafka %s; topic %s). Ctrl-C to stop.%n",
+                        host, gateway.port(), apiKeys.size(), bootstrap, topic);
+                out.printf("Try: curl -s -H 'Authorization: Bearer <key>' -H 'Content-Type: application/json' \\%n"
+                        + "  -d '{\"event_id\":\"demo-1\",\"event_time\":\"2026-11-26T10:00:00Z\",\"cloud\":\"openai\",\"request_model\":\"gpt-5.5\","
+                        + "\"input_tokens\":100,\"output_tokens\":20}' http://localhost:%d/v1/events%n", gateway.port());
+                out.flush();
+                stop.await();
+            } catch (IllegalStateException e) {
+                err.println("llm-audit ingest serve: " + e.getMessage());
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "new-key", mixinStandardHelpOptions = true,
+            description = {"Create an API key for a tenant: appends its SHA-256 hash to the keys file and prints the key once.",
+                    "The key itself is never stored."})
+    static final class NewKey implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--tenant", required = true, description = "Tenant every event sent with this key is stamped with.")
+        String tenant;
+
+        @Option(names = "--keys", required = true, description = "Keys file to append to (created if missing).")
+        Path keys;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!tenant.matches("[A-Za-z0-9._-]{1,256}")) {
+                spec.commandLine().getErr().println("llm-audit ingest new-key: tenant must be letters, digits, . _ - (got \"" + tenant + "\")");
+                return 2;
+            }
+            String key = ApiKeys.newKey();
+            Files.writeString(keys, ApiKeys.line(key, tenant) + System.lineSeparator(), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            spec.commandLine().getOut().println(key);
+            spec.commandLine().getErr().println("Key for tenant " + tenant + " added to " + keys + " (only its hash is stored; keep the key above safe).");
+            return 0;
+        }
+    }
+}
