@@ -162,17 +162,20 @@ public final class IngestGateway implements AutoCloseable {
     private void events(HttpExchange ex) throws IOException {
         try (ex) {
             if (!ex.getRequestMethod().equals("POST")) {
+                drain(ex);
                 ex.getResponseHeaders().add("Allow", "POST");
                 respond(ex, 405, error("use POST to send events"));
                 return;
             }
             String key = presentedKey(ex);
             if (key == null) {
+                drain(ex);
                 respond(ex, 401, error("missing API key: send \"Authorization: Bearer <key>\" (or X-API-Key)"));
                 return;
             }
             String tenant = keys.tenantOf(key).orElse(null);
             if (tenant == null) {
+                drain(ex);
                 respond(ex, 401, error("unknown API key"));
                 return;
             }
@@ -181,6 +184,7 @@ public final class IngestGateway implements AutoCloseable {
             boolean ndjson = mediaType.equals("application/x-ndjson") || mediaType.equals("application/jsonl")
                     || mediaType.equals("application/json-lines") || mediaType.equals("application/ndjson");
             if (!ndjson && !mediaType.equals("application/json")) {
+                drain(ex);
                 respond(ex, 415, error("unsupported Content-Type \"" + (type == null ? "" : type)
                         + "\": send application/json (one event or an array) or application/x-ndjson (one event per line)"));
                 return;
@@ -192,6 +196,7 @@ public final class IngestGateway implements AutoCloseable {
                 return;
             }
             if (!inFlight.tryAcquire()) {
+                drain(ex); // an unread body makes the JDK server reset the connection instead of answering
                 ex.getResponseHeaders().add("Retry-After", "1");
                 respond(ex, 503, error("overloaded: too many requests in flight; retry after 1 second"));
                 return;
