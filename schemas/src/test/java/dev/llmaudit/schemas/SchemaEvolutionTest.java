@@ -29,7 +29,7 @@ class SchemaEvolutionTest {
 
     static Stream<Schema> currentSchemas() {
         return Stream.of(LlmCallEvent.getClassSchema(), PolicyViolation.getClassSchema(), BudgetStatus.getClassSchema(),
-                UsageRollup.getClassSchema(), DeadLetter.getClassSchema());
+                UsageRollup.getClassSchema(), DeadLetter.getClassSchema(), dev.llmaudit.avro.PricedLlmCall.getClassSchema());
     }
 
     @ParameterizedTest(name = "{0}")

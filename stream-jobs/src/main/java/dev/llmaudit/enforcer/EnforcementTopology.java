@@ -1,0 +1,352 @@
+package dev.llmaudit.enforcer;
+
+import dev.llmaudit.avro.BudgetPeriod;
+import dev.llmaudit.avro.BudgetStatus;
+import dev.llmaudit.avro.DeadLetter;
+import dev.llmaudit.avro.DeploymentScope;
+import dev.llmaudit.avro.LlmCallEvent;
+import dev.llmaudit.avro.Money;
+import dev.llmaudit.avro.PolicyKind;
+import dev.llmaudit.avro.PolicyViolation;
+import dev.llmaudit.avro.PricedLlmCall;
+import dev.llmaudit.avro.PricingStatus;
+import dev.llmaudit.avro.Severity;
+import dev.llmaudit.policy.avro.LlmCalls;
+import dev.llmaudit.policy.catalog.CostBreakdown;
+import dev.llmaudit.policy.catalog.Pricing;
+import dev.llmaudit.policy.engine.BudgetLedger;
+import dev.llmaudit.policy.engine.Evaluation;
+import dev.llmaudit.policy.engine.PolicyEngine;
+import dev.llmaudit.policy.model.BudgetContribution;
+import dev.llmaudit.policy.model.Finding;
+import dev.llmaudit.schemas.registry.SchemaRegistryClient;
+import dev.llmaudit.schemas.wire.ConfluentAvroCodec;
+import dev.llmaudit.schemas.wire.ConfluentAvroSerde;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The enforcer's topology, built from typed settings (main only wires):
+ * <pre>
+ * llm.events --validate--> (bad: llm.events.dlq with reason, topic, partition, offset)
+ *            --deduplicate by event_id (horizon)--> evaluate with the bundle in force
+ *            --> llm.events.priced, llm.violations,
+ *            --> budget contributions, repartitioned by budget instance and period
+ *                --> accumulate (state store) --> llm.budget.status + threshold crossings to llm.violations
+ * llm.policies (global) --> validated bundle swapped in; invalid bundles refused, last good stays
+ * </pre>
+ * Run with {@code processing.guarantee=exactly_once_v2}: state, outputs and offsets commit together,
+ * so a threshold crossing is reported once per budget, period and threshold, also across restarts.
+ */
+public final class EnforcementTopology {
+    private static final Logger LOG = LoggerFactory.getLogger(EnforcementTopology.class);
+    static final String DEDUP_STORE = "dedup-store";
+    static final String BUDGET_STORE = "budget-store";
+    static final String POLICY_STORE = "policy-store";
+
+    private EnforcementTopology() {}
+
+    /** Result of validation: an event, or a dead letter. */
+    record Validated(LlmCallEvent event, DeadLetter dead) {}
+
+    /** Result of evaluation. */
+    record Evaluated(PricedLlmCall priced, List<PolicyViolation> violations, List<BudgetContribution> contributions) {}
+
+    /** Result of a budget update. */
+    record BudgetUpdate(BudgetStatus status, List<PolicyViolation> crossings) {}
+
+    public static Topology build(EnforcerTopics topics, EngineHolder engines, SchemaRegistryClient registry, Duration dedupHorizon) {
+        StreamsBuilder b = new StreamsBuilder();
+        b.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(DEDUP_STORE, dedupHorizon.plusDays(1), dedupHorizon, false), Serdes.String(), Serdes.Long()));
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), BudgetCodec.budgets()));
+        b.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(POLICY_STORE), Serdes.String(), Serdes.String())
+                        .withLoggingDisabled(),
+                topics.policies(), Consumed.with(Serdes.String(), Serdes.String()), () -> new PolicyProcessor(engines));
+
+        ConfluentAvroCodec<LlmCallEvent> codec = new ConfluentAvroCodec<>(registry, LlmCallEvent.class, false);
+        KStream<String, Validated> validated = b.stream(topics.events(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                .process(() -> new ValidateProcessor(codec, dedupHorizon), Named.as("validate-deduplicate"), DEDUP_STORE);
+        validated.filter((k, v) -> v.dead() != null, Named.as("dead-letters"))
+                .mapValues(Validated::dead, Named.as("dead-letter-record"))
+                .to(topics.dlq(), Produced.with(Serdes.String(), ConfluentAvroSerde.forType(DeadLetter.class, registry, true)).withName("dlq-sink"));
+
+        KStream<String, Evaluated> evaluated = validated.filter((k, v) -> v.event() != null, Named.as("valid-events"))
+                .mapValues(Validated::event, Named.as("event"))
+                .process(() -> new EvaluateProcessor(engines), Named.as("price-evaluate"));
+        evaluated.mapValues(Evaluated::priced, Named.as("priced"))
+                .to(topics.priced(), Produced.with(Serdes.String(), ConfluentAvroSerde.forType(PricedLlmCall.class, registry, true)).withName("priced-sink"));
+        ConfluentAvroSerde<PolicyViolation> violationSerde = ConfluentAvroSerde.forType(PolicyViolation.class, registry, true);
+        evaluated.flatMap((k, v) -> v.violations().stream().map(x -> KeyValue.pair(x.getViolationId(), x)).toList(), Named.as("violations"))
+                .to(topics.violations(), Produced.with(Serdes.String(), violationSerde).withName("violations-sink"));
+
+        KStream<String, BudgetUpdate> budgets = evaluated
+                .flatMap((k, v) -> v.contributions().stream().map(c -> KeyValue.pair(c.ledgerKey(), c)).toList(), Named.as("budget-contributions"))
+                .repartition(Repartitioned.with(Serdes.String(), BudgetCodec.contributions()).withName("budget-by-period"))
+                .process(() -> new BudgetProcessor(engines), Named.as("accumulate-budgets"), BUDGET_STORE);
+        budgets.mapValues(BudgetUpdate::status, Named.as("budget-status"))
+                .to(topics.budgetStatus(), Produced.with(Serdes.String(), ConfluentAvroSerde.forType(BudgetStatus.class, registry, true))
+                        .withName("budget-status-sink"));
+        budgets.flatMap((k, v) -> v.crossings().stream().map(x -> KeyValue.pair(x.getViolationId(), x)).toList(), Named.as("threshold-crossings"))
+                .to(topics.violations(), Produced.with(Serdes.String(), violationSerde).withName("crossings-sink"));
+        return b.build();
+    }
+
+    // ------------------------------------------------------------------ policies (global)
+
+    /** Applies bundles from the policies topic; keeps only valid ones in the store. */
+    static final class PolicyProcessor implements Processor<String, String, Void, Void> {
+        private final EngineHolder engines;
+        private KeyValueStore<String, String> store;
+
+        PolicyProcessor(EngineHolder engines) {
+            this.engines = engines;
+        }
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(POLICY_STORE);
+            String current = store.get("current");
+            if (current != null) {
+                engines.apply(current);
+            }
+        }
+
+        @Override
+        public void process(Record<String, String> record) {
+            if (record.value() == null) {
+                return;
+            }
+            if (engines.apply(record.value()).isEmpty()) {
+                store.put("current", record.value());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ validate + deduplicate
+
+    static final class ValidateProcessor implements Processor<String, byte[], String, Validated> {
+        private final ConfluentAvroCodec<LlmCallEvent> codec;
+        private final Duration horizon;
+        private ProcessorContext<String, Validated> context;
+        private WindowStore<String, Long> seen;
+
+        ValidateProcessor(ConfluentAvroCodec<LlmCallEvent> codec, Duration horizon) {
+            this.codec = codec;
+            this.horizon = horizon;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, Validated> context) {
+            this.context = context;
+            this.seen = context.getStateStore(DEDUP_STORE);
+        }
+
+        @Override
+        public void process(Record<String, byte[]> record) {
+            LlmCallEvent event;
+            try {
+                event = codec.decode(record.value());
+            } catch (RuntimeException e) {
+                dead(record, "deserialize", e.getClass().getSimpleName(), e.getMessage());
+                return;
+            }
+            if (event == null) {
+                dead(record, "validate", "NullValue", "record has no value (tombstone); llm.events carries events only");
+                return;
+            }
+            if (event.getEventId() == null || event.getEventId().isBlank()) {
+                dead(record, "validate", "MissingEventId", "event_id: must not be blank");
+                return;
+            }
+            if (!event.getEventId().equals(record.key())) {
+                dead(record, "validate", "KeyMismatch", "record key \"" + record.key() + "\" is not the event_id \"" + event.getEventId()
+                        + "\"; producers must key llm.events by event_id (the llm-audit client and gateway do)");
+                return;
+            }
+            long t = event.getEventTime().toEpochMilli();
+            try (WindowStoreIterator<Long> it = seen.fetch(event.getEventId(), t - horizon.toMillis(), t + horizon.toMillis())) {
+                if (it.hasNext()) {
+                    return; // a duplicate within the horizon: already processed once
+                }
+            }
+            seen.put(event.getEventId(), t, t);
+            context.forward(record.withValue(new Validated(event, null)));
+        }
+
+        private void dead(Record<String, byte[]> record, String stage, String errorClass, String message) {
+            var meta = context.recordMetadata();
+            DeadLetter d = DeadLetter.newBuilder().setStage(stage).setErrorClass(errorClass)
+                    .setErrorMessage(message == null ? errorClass : message)
+                    .setSourceTopic(meta.map(m -> m.topic()).orElse(null))
+                    .setSourcePartition(meta.map(m -> m.partition()).orElse(null))
+                    .setSourceOffset(meta.map(m -> m.offset()).orElse(null))
+                    .setOriginalKey(record.key() == null ? null : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
+                    .setOriginalValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+                    .setFailedAt(Instant.ofEpochMilli(context.currentSystemTimeMs())).build();
+            Record<String, Validated> out = record.withValue(new Validated(null, d));
+            out.headers().add("llm-audit.dlq.stage", stage.getBytes(StandardCharsets.UTF_8));
+            out.headers().add("llm-audit.dlq.error", errorClass.getBytes(StandardCharsets.UTF_8));
+            out.headers().add("llm-audit.dlq.source", (d.getSourceTopic() + "-" + d.getSourcePartition() + "@" + d.getSourceOffset())
+                    .getBytes(StandardCharsets.UTF_8));
+            LOG.warn("Dead letter from {}-{}@{}: {}: {}", d.getSourceTopic(), d.getSourcePartition(), d.getSourceOffset(), errorClass, d.getErrorMessage());
+            context.forward(out);
+        }
+    }
+
+    // ------------------------------------------------------------------ price + evaluate
+
+    static final class EvaluateProcessor implements Processor<String, LlmCallEvent, String, Evaluated> {
+        private final EngineHolder engines;
+        private ProcessorContext<String, Evaluated> context;
+
+        EvaluateProcessor(EngineHolder engines) {
+            this.engines = engines;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, Evaluated> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(Record<String, LlmCallEvent> record) {
+            PolicyEngine engine = engines.engine();
+            LlmCallEvent event = record.value();
+            Evaluation e = engine.evaluate(LlmCalls.from(event));
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            List<PolicyViolation> violations = new ArrayList<>();
+            for (Finding f : e.findings()) {
+                violations.add(violation(f, event, e.bundleVersion(), e.catalogVersion(), now));
+            }
+            Pricing p = e.pricing();
+            String currency = engine.bundle().prices().currency();
+            CostBreakdown c = p.cost();
+            PricedLlmCall priced = PricedLlmCall.newBuilder().setEvent(event)
+                    .setPricingStatus(switch (p.status()) {
+                        case PRICED -> PricingStatus.priced;
+                        case UNPRICED -> PricingStatus.unpriced;
+                        case NO_USAGE -> PricingStatus.no_usage;
+                    })
+                    .setCost(p.total() == null ? null : money(p.total(), currency))
+                    .setInputCost(c == null ? null : money(c.input(), currency))
+                    .setCachedInputCost(c == null ? null : money(c.cachedInput(), currency))
+                    .setOutputCost(c == null ? null : money(c.output(), currency))
+                    .setReasoningCost(c == null ? null : money(c.reasoning(), currency))
+                    .setPriceEntry(p.entry() == null ? null : p.entry().id())
+                    .setUnpricedReason(p.reason())
+                    .setCatalogVersion(e.catalogVersion())
+                    .setBundleVersion(e.bundleVersion())
+                    .setProcessingJurisdictions(new ArrayList<>(new TreeSet<>(e.processing().jurisdictions())))
+                    .setEffectiveScope(e.processing().scope() == null ? null : DeploymentScope.valueOf(e.processing().scope().id()))
+                    .setResidencyOk(!e.residencyViolated())
+                    .setViolationIds(violations.stream().map(PolicyViolation::getViolationId).toList())
+                    .setEvaluatedAt(now)
+                    .build();
+            context.forward(record.withValue(new Evaluated(priced, violations, e.budgetContributions())));
+        }
+    }
+
+    // ------------------------------------------------------------------ budgets
+
+    static final class BudgetProcessor implements Processor<String, BudgetContribution, String, BudgetUpdate> {
+        private final EngineHolder engines;
+        private ProcessorContext<String, BudgetUpdate> context;
+        private KeyValueStore<String, BudgetCodec.Budget> store;
+
+        BudgetProcessor(EngineHolder engines) {
+            this.engines = engines;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, BudgetUpdate> context) {
+            this.context = context;
+            this.store = context.getStateStore(BUDGET_STORE);
+        }
+
+        @Override
+        public void process(Record<String, BudgetContribution> record) {
+            BudgetContribution c = record.value();
+            BudgetCodec.Budget before = store.get(record.key());
+            BudgetLedger.Update u = BudgetLedger.apply(before == null ? BudgetLedger.State.EMPTY : before.state(), c);
+            store.put(record.key(), new BudgetCodec.Budget(c, u.state()));
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            PolicyEngine engine = engines.engine();
+            dev.llmaudit.policy.model.Severity severity = engine.bundle().policies().stream()
+                    .filter(p -> p.meta().id().equals(c.budgetId())).map(p -> p.meta().severity()).findFirst()
+                    .orElse(dev.llmaudit.policy.model.Severity.MEDIUM);
+            List<PolicyViolation> crossings = new ArrayList<>();
+            for (int t : u.crossed()) {
+                Finding f = BudgetLedger.crossingFinding(c, u.state(), t, severity);
+                PolicyViolation.Builder v = PolicyViolation.newBuilder().setViolationId(f.id()).setPolicyId(f.policyId())
+                        .setPolicyKind(PolicyKind.budget).setSeverity(Severity.valueOf(f.severity().id())).setMessage(f.message())
+                        .setEventId(c.eventId()).setDetectedAt(now).setBundleVersion(engine.bundle().version())
+                        .setCatalogVersion(engine.bundle().prices().version()).setDetails(f.details());
+                c.scope().forEach((k, val) -> {
+                    switch (k) {
+                        case "tenant" -> v.setTenant(val);
+                        case "team" -> v.setTeam(val);
+                        case "app" -> v.setApp(val);
+                        case "environment" -> v.setEnvironment(val);
+                        case "region" -> v.setRegion(val);
+                        case "provider" -> v.setProvider(val);
+                        default -> { }
+                    }
+                });
+                crossings.add(v.build());
+            }
+            BudgetStatus status = BudgetStatus.newBuilder().setBudgetId(c.budgetId()).setScope(c.scope())
+                    .setPeriod(BudgetPeriod.valueOf(c.period().id())).setPeriodStart(c.periodStart()).setPeriodEnd(c.periodEnd())
+                    .setTimeZone(c.timeZone()).setSpent(money(u.state().spent(), c.currency())).setLimit(money(c.limit(), c.currency()))
+                    .setLastThresholdCrossed(u.state().lastThreshold()).setUnpricedCalls(u.state().unpricedCalls())
+                    .setUpdatedAt(now).setBundleVersion(engine.bundle().version()).build();
+            context.forward(record.withValue(new BudgetUpdate(status, crossings)));
+        }
+    }
+
+    // ------------------------------------------------------------------ conversions
+
+    static PolicyViolation violation(Finding f, LlmCallEvent e, String bundleVersion, String catalogVersion, Instant now) {
+        return PolicyViolation.newBuilder().setViolationId(f.id()).setPolicyId(f.policyId())
+                .setPolicyKind(PolicyKind.valueOf(f.kind().id())).setSeverity(Severity.valueOf(f.severity().id()))
+                .setMessage(f.message()).setEventId(e.getEventId()).setEventTime(e.getEventTime()).setDetectedAt(now)
+                .setTenant(e.getTenant()).setTeam(e.getTeam()).setApp(e.getApp()).setEnvironment(e.getEnvironment())
+                .setCloud(e.getCloud()).setRegion(e.getRegion()).setProvider(e.getProvider()).setModel(e.getRequestModel())
+                .setBundleVersion(bundleVersion).setCatalogVersion(catalogVersion).setDetails(Map.copyOf(f.details()))
+                .build();
+    }
+
+    /**
+     * The contract's Money has 12 decimals. Costs of catalog prices with up to 6 decimals per million
+     * tokens fit exactly; finer prices (float noise in some sources) are rounded half-even to 10^-12.
+     */
+    static Money money(BigDecimal amount, String currency) {
+        return Money.newBuilder().setAmount(amount.setScale(12, RoundingMode.HALF_EVEN)).setCurrency(currency).build();
+    }
+}

@@ -1,0 +1,212 @@
+package dev.llmaudit.enforcer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmaudit.avro.BudgetStatus;
+import dev.llmaudit.avro.DeadLetter;
+import dev.llmaudit.avro.LlmCallEvent;
+import dev.llmaudit.avro.PolicyViolation;
+import dev.llmaudit.avro.PricedLlmCall;
+import dev.llmaudit.avro.PricingStatus;
+import dev.llmaudit.embedded.junit.KafkaClusterExtension;
+import dev.llmaudit.embedded.registry.EmbeddedSchemaRegistry;
+import dev.llmaudit.policy.load.BundleArchive;
+import dev.llmaudit.policy.load.BundleLoader;
+import dev.llmaudit.schemas.json.LlmCallEventJson;
+import dev.llmaudit.schemas.registry.RegistryConfig;
+import dev.llmaudit.schemas.registry.SchemaRegistryClient;
+import dev.llmaudit.schemas.wire.ConfluentAvroDeserializer;
+import dev.llmaudit.schemas.wire.ConfluentAvroSerializer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The topology driven by TopologyTestDriver. The schema registry is the real embedded one (it keeps
+ * its schemas on the test broker); the topology itself runs in the driver.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class EnforcementTopologyTest {
+    static final Path BUNDLE = Path.of("..", "policies", "bundle");
+    static final EnforcerTopics TOPICS = EnforcerTopics.defaults();
+
+    SchemaRegistryClient registry;
+    TopologyTestDriver driver;
+    TestInputTopic<String, byte[]> events;
+    TestInputTopic<String, String> policies;
+    TestOutputTopic<String, PricedLlmCall> priced;
+    TestOutputTopic<String, PolicyViolation> violations;
+    TestOutputTopic<String, BudgetStatus> budgets;
+    TestOutputTopic<String, DeadLetter> dlq;
+    ConfluentAvroSerializer<LlmCallEvent> serializer;
+
+    @BeforeEach
+    void start(EmbeddedSchemaRegistry embedded, @TempDir Path state) {
+        registry = new SchemaRegistryClient(RegistryConfig.of(embedded.url()));
+        EngineHolder engines = new EngineHolder(BundleLoader.load(BUNDLE).bundle());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "enforcer-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        driver = new TopologyTestDriver(EnforcementTopology.build(TOPICS, engines, registry, Duration.ofDays(7)), props);
+        events = driver.createInputTopic(TOPICS.events(), new StringSerializer(), new ByteArraySerializer());
+        policies = driver.createInputTopic(TOPICS.policies(), new StringSerializer(), new StringSerializer());
+        priced = driver.createOutputTopic(TOPICS.priced(), new StringDeserializer(), new ConfluentAvroDeserializer<>(registry, PricedLlmCall.class));
+        violations = driver.createOutputTopic(TOPICS.violations(), new StringDeserializer(), new ConfluentAvroDeserializer<>(registry, PolicyViolation.class));
+        budgets = driver.createOutputTopic(TOPICS.budgetStatus(), new StringDeserializer(), new ConfluentAvroDeserializer<>(registry, BudgetStatus.class));
+        dlq = driver.createOutputTopic(TOPICS.dlq(), new StringDeserializer(), new ConfluentAvroDeserializer<>(registry, DeadLetter.class));
+        serializer = new ConfluentAvroSerializer<>(registry, true);
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    void send(String json) {
+        LlmCallEvent e = LlmCallEventJson.parseOrThrow(json);
+        events.pipeInput(e.getEventId(), serializer.serialize(TOPICS.events(), e));
+    }
+
+    static String call(String id, String time, String extra) {
+        return "{\"event_id\":\"" + id + "\",\"event_time\":\"" + time + "\",\"tenant\":\"acme-eu\",\"team\":\"claims\",\"environment\":\"dev\","
+                + "\"cloud\":\"aws\",\"region\":\"eu-central-1\",\"input_tokens\":1000,\"output_tokens\":200" + extra + "}";
+    }
+
+    static String azure(String id, String time, long outputTokens) {
+        return "{\"event_id\":\"" + id + "\",\"event_time\":\"" + time + "\",\"tenant\":\"acme\",\"team\":\"search\",\"cloud\":\"azure\","
+                + "\"region\":\"swedencentral\",\"deployment_scope\":\"data_zone\",\"request_model\":\"gpt-5.5\",\"input_tokens\":0,"
+                + "\"output_tokens\":" + outputTokens + "}";
+    }
+
+    @Test
+    void pricesEveryEventAndReportsAResidencyBreachWithAMessageSecurityCanAct() {
+        send(call("e1", "2026-11-02T10:00:00Z", ",\"request_model\":\"global.anthropic.claude-sonnet-4-5-20250929-v1:0\",\"data_classification\":\"pii\""));
+
+        PricedLlmCall p = priced.readValue();
+        assertThat(p.getEvent().getEventId()).isEqualTo("e1");
+        assertThat(p.getPricingStatus()).isEqualTo(PricingStatus.priced);
+        assertThat(p.getCost().getAmount()).isEqualByComparingTo("0.006");   // 1000 x 3/M + 200 x 15/M (global profile)
+        assertThat(p.getPriceEntry()).isEqualTo("aws/global/anthropic.claude-sonnet-4-5-20250929-v1:0@2026-07-01");
+        assertThat(p.getBundleVersion()).isEqualTo("2026.11.1");
+        assertThat(p.getCatalogVersion()).isEqualTo("litellm-2026-07-01");
+        assertThat(p.getProcessingJurisdictions()).containsExactly("*");
+        assertThat(p.getResidencyOk()).isFalse();
+
+        List<PolicyViolation> found = violations.readValuesToList();
+        PolicyViolation residency = found.stream().filter(v -> v.getPolicyId().equals("eu-pii-residency")).findFirst().orElseThrow();
+        assertThat(residency.getMessage()).isEqualTo("pii processed via global inference profile global.anthropic.claude-sonnet-4-5-20250929-v1:0 "
+                + "from eu-central-1; policy eu-pii-residency allows eu jurisdictions only; use the eu. profile "
+                + "(eu.anthropic.claude-sonnet-4-5-20250929-v1:0) or the model in-region in eu-central-1");
+        assertThat(residency.getBundleVersion()).isEqualTo("2026.11.1");
+        assertThat(residency.getTenant()).isEqualTo("acme-eu");
+        assertThat(p.getViolationIds()).contains(residency.getViolationId());
+    }
+
+    @Test
+    void duplicatesAreProcessedOnce() {
+        String e = call("dup-1", "2026-11-02T10:00:00Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\"");
+        send(e);
+        send(e);
+        send(e);
+        assertThat(priced.readValuesToList()).hasSize(1);
+        assertThat(budgets.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicWithReasonAndSource() {
+        events.pipeInput("k1", "{\"not\":\"avro\"}".getBytes());
+        LlmCallEvent e = LlmCallEventJson.parseOrThrow(call("e9", "2026-11-02T10:00:00Z", ""));
+        events.pipeInput("some-other-key", serializer.serialize(TOPICS.events(), e));
+
+        List<org.apache.kafka.streams.test.TestRecord<String, DeadLetter>> dead = dlq.readRecordsToList();
+        assertThat(dead).hasSize(2);
+        DeadLetter first = dead.get(0).value();
+        assertThat(first.getStage()).isEqualTo("deserialize");
+        assertThat(first.getErrorMessage()).isEqualTo("unknown magic byte 0x7b: not Confluent Avro wire format "
+                + "(expected 0x00, a 4-byte schema id, then Avro binary)");
+        assertThat(first.getSourceTopic()).isEqualTo("llm.events");
+        assertThat(first.getSourcePartition()).isZero();
+        assertThat(first.getSourceOffset()).isZero();
+        assertThat(first.getOriginalValue().array()).isEqualTo("{\"not\":\"avro\"}".getBytes());
+        assertThat(new String(dead.get(0).headers().lastHeader("llm-audit.dlq.error").value())).isEqualTo("WireFormatException");
+        assertThat(dead.get(1).value().getErrorMessage()).startsWith("record key \"some-other-key\" is not the event_id \"e9\"");
+        assertThat(dead.get(1).value().getSourceOffset()).isEqualTo(1L);
+        assertThat(priced.isEmpty()).isTrue();
+    }
+
+    @Test
+    void eachBudgetThresholdIsReportedOnceAndLateEventsLandInTheirOwnMonth() {
+        // gpt-5.5 on an Azure EU data zone: 33 USD per million output tokens; the team budget is 2000 USD a month per cloud.
+        send(azure("b1", "2026-11-03T09:00:00Z", 31_000_000));   // 1023 USD: 51%
+        send(azure("b2", "2026-11-04T09:00:00Z", 31_000_000));   // 2046 USD: crosses 80 and 100 at once
+        send(azure("b3", "2026-11-05T09:00:00Z", 1_000_000));    // 2079 USD: nothing new
+        send(azure("late", "2026-10-31T23:00:00Z", 1_000_000));  // October's own budget
+
+        List<PolicyViolation> crossings = violations.readValuesToList().stream().filter(v -> v.getPolicyId().equals("team-monthly-by-cloud")).toList();
+        assertThat(crossings).extracting(v -> v.getEventId() + ":" + v.getDetails().get("threshold_percent"))
+                .containsExactly("b1:50", "b2:80", "b2:100");
+        List<BudgetStatus> statuses = budgets.readValuesToList().stream().filter(s -> s.getBudgetId().equals("team-monthly-by-cloud")).toList();
+        BudgetStatus november = statuses.get(2);
+        assertThat(november.getSpent().getAmount()).isEqualByComparingTo("2079");
+        assertThat(november.getLastThresholdCrossed()).isEqualTo(100);
+        assertThat(november.getPeriodStart()).isEqualTo(Instant.parse("2026-11-01T00:00:00Z"));
+        BudgetStatus october = statuses.get(3);
+        assertThat(october.getPeriodStart()).isEqualTo(Instant.parse("2026-10-01T00:00:00Z"));
+        assertThat(october.getSpent().getAmount()).isEqualByComparingTo("33");
+        assertThat(october.getLastThresholdCrossed()).isNull();
+    }
+
+    @Test
+    void aNewBundleOnThePoliciesTopicTakesEffectAndAnInvalidOneIsIgnored(@TempDir Path dir) throws IOException {
+        Path changed = copy(BUNDLE, dir.resolve("v2"));
+        Files.writeString(changed.resolve("bundle.yaml"), Files.readString(changed.resolve("bundle.yaml")).replace("2026.11.1", "2026.11.2"));
+        Files.writeString(changed.resolve("policies/caps.yaml"), Files.readString(changed.resolve("policies/caps.yaml"))
+                .replace("amount: \"5.00\"", "amount: \"0.001\""));
+        policies.pipeInput("bundle", BundleArchive.pack(changed));
+
+        send(call("after-switch", "2026-11-02T10:00:00Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\""));
+        assertThat(priced.readValue().getBundleVersion()).isEqualTo("2026.11.2");
+        assertThat(violations.readValuesToList()).filteredOn(v -> v.getPolicyId().equals("per-call-cost-cap"))
+                .singleElement().satisfies(v -> assertThat(v.getBundleVersion()).isEqualTo("2026.11.2"));
+
+        Path broken = copy(BUNDLE, dir.resolve("broken"));
+        Files.writeString(broken.resolve("policies/caps.yaml"), "policies:\n  - id: x\n    kind: nonsense\n");
+        policies.pipeInput("bundle", BundleArchive.pack(broken));
+        send(call("after-broken", "2026-11-02T10:00:01Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\""));
+        assertThat(priced.readValue().getBundleVersion()).as("the last good bundle stays in force").isEqualTo("2026.11.2");
+    }
+
+    static Path copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.sorted(Comparator.naturalOrder()).toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        return to;
+    }
+}
