@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 /** Policy-as-code tools: check a bundle like code, run its tests, backtest it on past events. */
 @Command(name = "policies", mixinStandardHelpOptions = true,
         description = "Validate, test and backtest a policy bundle (a directory with bundle.yaml, catalog/, policies/, tests/).",
-        subcommands = {PoliciesCommand.Validate.class, PoliciesCommand.Test.class, PoliciesCommand.DryRunCommand.class})
+        subcommands = {PoliciesCommand.Validate.class, PoliciesCommand.Test.class, PoliciesCommand.DryRunCommand.class,
+                PoliciesCommand.Publish.class})
 final class PoliciesCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -97,6 +98,41 @@ final class PoliciesCommand implements Runnable {
             }
             out.printf("%d passed, %d failed%n", passed, failed);
             return report.passed() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "publish", mixinStandardHelpOptions = true,
+            description = {"Validate a bundle and publish it to the compacted policies topic; running enforcers switch to it",
+                    "without a restart. A bundle that fails validation is refused (exit 1, every error listed)."})
+    static final class Publish implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "DIR", description = "The bundle directory.")
+        Path dir;
+
+        @Option(names = "--bootstrap-servers", defaultValue = "${env:LLM_AUDIT_BOOTSTRAP_SERVERS:-localhost:9092}",
+                description = "Kafka bootstrap servers (LLM_AUDIT_BOOTSTRAP_SERVERS). Default: ${DEFAULT-VALUE}.")
+        String bootstrap;
+
+        @Option(names = "--topic", defaultValue = "llm.policies", description = "Policies topic. Default: ${DEFAULT-VALUE}.")
+        String topic;
+
+        @Override
+        public Integer call() {
+            try {
+                BundleLoader.Result r = dev.llmaudit.enforcer.PolicyPublisher.publish(dir, bootstrap, topic);
+                if (!r.ok()) {
+                    r.problems().forEach(spec.commandLine().getErr()::println);
+                    spec.commandLine().getErr().println("not published: " + r.problems().size() + " problem(s) in bundle " + dir);
+                    return 1;
+                }
+                spec.commandLine().getOut().printf("Published bundle %s version %s to %s%n", r.bundle().name(), r.bundle().version(), topic);
+                return 0;
+            } catch (java.io.IOException e) {
+                spec.commandLine().getErr().println("llm-audit policies publish: " + e.getMessage());
+                return 2;
+            }
         }
     }
 

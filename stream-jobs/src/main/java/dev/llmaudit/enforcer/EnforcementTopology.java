@@ -65,6 +65,11 @@ import org.slf4j.LoggerFactory;
  * so a threshold crossing is reported once per budget, period and threshold, also across restarts.
  */
 public final class EnforcementTopology {
+    static {
+        // Building records resolves generated enum classes by name; Avro 1.12 must trust them first.
+        dev.llmaudit.schemas.AvroTrust.trustGeneratedClasses();
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(EnforcementTopology.class);
     static final String DEDUP_STORE = "dedup-store";
     static final String BUDGET_STORE = "budget-store";
@@ -190,13 +195,16 @@ public final class EnforcementTopology {
                         + "\"; producers must key llm.events by event_id (the llm-audit client and gateway do)");
                 return;
             }
-            long t = event.getEventTime().toEpochMilli();
+            // The horizon is about arrival: a copy arriving within it of the first is dropped. Arrival time
+            // (the record timestamp), not event time: a stream may span weeks of event time, and keying the
+            // window on event time let old events' entries expire while their copies were still arriving.
+            long t = record.timestamp();
             try (WindowStoreIterator<Long> it = seen.fetch(event.getEventId(), t - horizon.toMillis(), t + horizon.toMillis())) {
                 if (it.hasNext()) {
                     return; // a duplicate within the horizon: already processed once
                 }
             }
-            seen.put(event.getEventId(), t, t);
+            seen.put(event.getEventId(), event.getEventTime().toEpochMilli(), t);
             context.forward(record.withValue(new Validated(event, null)));
         }
 

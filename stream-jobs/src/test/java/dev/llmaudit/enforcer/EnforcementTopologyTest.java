@@ -133,6 +133,18 @@ class EnforcementTopologyTest {
     }
 
     @Test
+    void aCopyArrivingLaterIsDroppedEvenWhenEventTimeHasMovedOnByWeeks() {
+        String early = call("old-1", "2026-09-01T10:00:00Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\"");
+        send(early);
+        for (int day = 1; day <= 40; day++) {
+            send(call("later-" + day, java.time.LocalDate.parse("2026-09-01").plusDays(day) + "T10:00:00Z",
+                    ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\""));
+        }
+        send(early); // re-delivered by a retrying producer, 40 days of event time later
+        assertThat(priced.readValuesToList()).extracting(p -> p.getEvent().getEventId()).filteredOn("old-1"::equals).hasSize(1);
+    }
+
+    @Test
     void badRecordsGoToTheDeadLetterTopicWithReasonAndSource() {
         events.pipeInput("k1", "{\"not\":\"avro\"}".getBytes());
         LlmCallEvent e = LlmCallEventJson.parseOrThrow(call("e9", "2026-11-02T10:00:00Z", ""));

@@ -7,6 +7,11 @@ import java.util.UUID;
 
 /** Shared by the capture adapters: a new event with id, time, status and the thread's {@link LlmAuditContext}. */
 public final class CallEvents {
+    static {
+        // Building records resolves generated enum classes by name; Avro 1.12 must trust them first.
+        dev.llmaudit.schemas.AvroTrust.trustGeneratedClasses();
+    }
+
     private CallEvents() {}
 
     public static LlmCallEvent.Builder start(Instant completedAt) {

@@ -7,6 +7,11 @@ import dev.llmaudit.policy.model.Scope;
 
 /** Adapter from the Avro event contract to the engine's {@link LlmCall}; the only place the two meet. */
 public final class LlmCalls {
+    static {
+        // Building records resolves generated enum classes by name; Avro 1.12 must trust them first.
+        dev.llmaudit.schemas.AvroTrust.trustGeneratedClasses();
+    }
+
     private LlmCalls() {}
 
     public static LlmCall from(LlmCallEvent e) {

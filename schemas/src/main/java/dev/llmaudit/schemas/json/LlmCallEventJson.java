@@ -44,6 +44,11 @@ import java.util.stream.Collectors;
  * (money never passes through {@code double}).
  */
 public final class LlmCallEventJson {
+    static {
+        // Building records resolves generated enum classes by name; Avro 1.12 must trust them first.
+        dev.llmaudit.schemas.AvroTrust.trustGeneratedClasses();
+    }
+
     /** Money amounts carry 12 fractional digits (see Money.avsc). */
     public static final int MONEY_SCALE = 12;
 

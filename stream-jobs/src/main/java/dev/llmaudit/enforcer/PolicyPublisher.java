@@ -1,0 +1,53 @@
+package dev.llmaudit.enforcer;
+
+import dev.llmaudit.policy.load.BundleArchive;
+import dev.llmaudit.policy.load.BundleLoader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Validates a bundle directory and publishes it to the compacted policies topic (key "bundle"). */
+public final class PolicyPublisher {
+    private PolicyPublisher() {}
+
+    /** Returns the load result; publishes only when the bundle is valid. */
+    public static BundleLoader.Result publish(Path dir, String bootstrapServers, String topic) throws IOException {
+        BundleLoader.Result r = BundleLoader.load(dir);
+        if (!r.ok()) {
+            return r;
+        }
+        Properties admin = new Properties();
+        admin.put("bootstrap.servers", bootstrapServers);
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            if (!a.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
+                a.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(topic, java.util.Optional.of(1), java.util.Optional.empty())
+                        .configs(java.util.Map.of("cleanup.policy", "compact")))).all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("cannot reach Kafka at " + bootstrapServers + " to create " + topic + ": " + e.getMessage(), e);
+        }
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrapServers);
+        p.put("acks", "all");
+        p.put("enable.idempotence", "true");
+        p.put("max.request.size", Integer.toString(16 * 1024 * 1024));
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, "bundle", BundleArchive.pack(dir))).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while publishing", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("cannot publish to " + topic + " at " + bootstrapServers + ": " + e.getMessage(), e);
+        }
+        return r;
+    }
+}
