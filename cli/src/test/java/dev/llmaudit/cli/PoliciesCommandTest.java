@@ -91,6 +91,25 @@ class PoliciesCommandTest {
     }
 
     @Test
+    void publishRefusesAnInvalidBundleBeforeTouchingKafka(@TempDir Path dir) throws IOException {
+        Path bundle = copyBundle(dir.resolve("b"));
+        Files.writeString(bundle.resolve("policies/broken.yaml"), "policies:\n  - {id: z, kind: budget}\n");
+        Run r = LlmAuditCommandTest.run("policies", "publish", bundle.toString(), "--bootstrap-servers", "127.0.0.1:1");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("policy z: missing required key \"period\"").contains("not published:");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String[] cmd : new String[][] {{"enforcer", "run", "--help"}, {"policies", "publish", "--help"}, {"ingest", "serve", "--help"},
+                {"ingest", "new-key", "--help"}, {"prices", "import-litellm", "--help"}, {"policies", "dry-run", "--help"}}) {
+            Run r = LlmAuditCommandTest.run(cmd);
+            assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
+            assertThat(r.out()).contains("Usage: llm-audit " + cmd[0] + " " + cmd[1]);
+        }
+    }
+
+    @Test
     void importLiteLlmWritesACatalogAndReportsSkips(@TempDir Path dir) throws IOException {
         Path in = dir.resolve("prices.json");
         Files.writeString(in, "{\"gpt-5.5\": {\"litellm_provider\": \"openai\", \"mode\": \"chat\", \"input_cost_per_token\": 5e-06, "

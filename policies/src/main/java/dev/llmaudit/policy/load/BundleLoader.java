@@ -345,9 +345,14 @@ public final class BundleLoader {
     }
 
     static Policy readPolicy(Yaml.At item, String position, PriceCatalog prices, Problems problems) {
-        Yaml.Fields f = new Yaml.Fields(item, problems, position);
-        String id = f.requiredString("id");
+        Yaml.Fields first = new Yaml.Fields(item, problems, position);
+        if (!item.isMap()) {
+            return null;
+        }
+        String id = first.requiredString("id");
         final String ctx = id != null ? "policy " + id : position;
+        // Name the policy in every later message once its id is known.
+        Yaml.Fields f = id != null ? new Yaml.Fields(item, problems, ctx) : first;
         if (id != null) {
             if (!id.matches("[a-z0-9][a-z0-9._-]*")) {
                 f.node("id").get().error(problems, ctx + ": id must be lower-case letters, digits, . _ - (got \"" + id + "\")");

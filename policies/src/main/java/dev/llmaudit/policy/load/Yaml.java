@@ -171,7 +171,7 @@ final class Yaml {
             Set<String> allow = Set.copyOf(allowed);
             for (Map.Entry<String, At> e : entries.entrySet()) {
                 if (!allow.contains(e.getKey())) {
-                    String hint = Suggest.closest(e.getKey(), allowed).map(s -> " (did you mean \"" + s + "\"?)").orElse("");
+                    String hint = dev.llmaudit.schemas.json.Suggestions.closest(e.getKey(), allowed).map(s -> " (did you mean \"" + s + "\"?)").orElse("");
                     e.getValue().error(problems, context + ": unknown key \"" + e.getKey() + "\"" + hint
                             + "; expected one of " + String.join(", ", allowed));
                 }

@@ -51,7 +51,7 @@ class BundleLoaderTest {
                           - id: a
                             kind: residency
                             alowed_jurisdictions: [eu]
-                        """, List.of("p.yaml:4:27: policies[0]: unknown key \"alowed_jurisdictions\" (did you mean \"allowed_jurisdictions\"?); expected one of id, kind, description, severity, owner, match, allowed_jurisdictions")),
+                        """, List.of("p.yaml:4:27: policy a: unknown key \"alowed_jurisdictions\" (did you mean \"allowed_jurisdictions\"?); expected one of id, kind, description, severity, owner, match, allowed_jurisdictions")),
                 Arguments.of("missing id and bad severity", """
                         policies:
                           - kind: model

@@ -297,35 +297,7 @@ public final class LlmCallEventJson {
     }
 
     private static String suggestion(String name) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String f : FIELDS) {
-            int d = editDistance(name, f);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = f;
-            }
-        }
-        return best != null && bestDistance <= Math.max(2, name.length() / 4) ? " (did you mean \"" + best + "\"?)" : "";
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return Suggestions.closest(name, FIELDS).map(best -> " (did you mean \"" + best + "\"?)").orElse("");
     }
 
     /** Reads typed fields off one JSON object, collecting errors instead of throwing. */

@@ -1,13 +1,14 @@
-package dev.llmaudit.policy.load;
+package dev.llmaudit.schemas.json;
 
 import java.util.Collection;
 import java.util.Optional;
 
-/** "Did you mean" for misspelled keys and values. */
-final class Suggest {
-    private Suggest() {}
+/** "Did you mean ...?" for misspelled field names, keys and values (Levenshtein distance). */
+public final class Suggestions {
+    private Suggestions() {}
 
-    static Optional<String> closest(String given, Collection<String> candidates) {
+    /** The closest candidate, if it is close enough to be a likely typo. */
+    public static Optional<String> closest(String given, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String c : candidates) {
