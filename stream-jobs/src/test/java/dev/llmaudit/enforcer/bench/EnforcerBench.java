@@ -1,0 +1,198 @@
+package dev.llmaudit.enforcer.bench;
+
+import dev.llmaudit.avro.Cloud;
+import dev.llmaudit.avro.LlmCallEvent;
+import dev.llmaudit.embedded.kafka.EmbeddedKafkaBroker;
+import dev.llmaudit.embedded.registry.EmbeddedSchemaRegistry;
+import dev.llmaudit.enforcer.Enforcer;
+import dev.llmaudit.enforcer.EnforcerConfig;
+import dev.llmaudit.enforcer.EnforcerTopics;
+import dev.llmaudit.schemas.AvroTrust;
+import dev.llmaudit.schemas.registry.RegistryConfig;
+import dev.llmaudit.schemas.registry.SchemaRegistryClient;
+import dev.llmaudit.schemas.wire.ConfluentAvroSerializer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * Enforcer benchmark (a bench command, not a test). One in-JVM broker, the same generated events:
+ * (1) a Kafka Streams pass-through with exactly_once_v2, (2) the enforcer; events/s of each and the
+ * ratio; then (3) produce -> violation-visible latency at a steady rate. Run:
+ * {@code ./mvnw -B -Pbench -DskipTests -pl stream-jobs -am verify}.
+ */
+public final class EnforcerBench {
+    static final int EVENTS = 200_000;
+
+    public static void main(String[] args) throws Exception {
+        AvroTrust.trustGeneratedClasses();
+        Path work = Files.createTempDirectory("enforcer-bench");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(work.resolve("kafka"), true, 0, Map.of());
+             EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(broker.bootstrapServers())) {
+            SchemaRegistryClient client = new SchemaRegistryClient(RegistryConfig.of(registry.url()));
+            EnforcerTopics topics = EnforcerTopics.defaults();
+            broker.createTopic(topics.events(), 3, Map.of());
+            broker.createTopic("bench.passthrough", 3, Map.of());
+            long t0 = System.nanoTime();
+            produce(broker, client, topics.events(), 0, EVENTS, 0);
+            System.out.printf("produced %,d events in %.1f s%n", EVENTS, (System.nanoTime() - t0) / 1e9);
+
+            double passthrough = passThrough(broker, topics.events(), work.resolve("pt-state"));
+            System.out.printf("pass-through (exactly_once_v2): %,.0f events/s%n", passthrough);
+
+            Path config = work.resolve("enforcer.properties");
+            Files.writeString(config, String.join("\n", "application.id=bench-enforcer", "bootstrap.servers=" + broker.bootstrapServers(),
+                    "schema.registry.url=" + registry.url(), "bundle.dir=" + Path.of(System.getProperty("llmaudit.bundle", "../policies/bundle")).toAbsolutePath(),
+                    "state.dir=" + work.resolve("enforcer-state"), "http.port=0", "topic.partitions=3"));
+            long start = System.nanoTime();
+            try (Enforcer enforcer = Enforcer.start(EnforcerConfig.load(config, Map.of()))) {
+                while (lastStable(broker, topics.priced()) < EVENTS) {
+                    Thread.sleep(200);
+                }
+                double enforcerRate = EVENTS / ((System.nanoTime() - start) / 1e9);
+                System.out.printf("enforcer (exactly_once_v2, incl. start-up): %,.0f events/s%n", enforcerRate);
+                System.out.printf("RESULT throughput: pass-through %,.0f events/s, enforcer %,.0f events/s, ratio %.2f (target >= 0.5)%n",
+                        passthrough, enforcerRate, enforcerRate / passthrough);
+                latency(broker, client, topics, 1_000, Duration.ofSeconds(20));
+            }
+        }
+    }
+
+    static LlmCallEvent event(int i, Random rnd) {
+        // Every third call breaks EU residency (pii through a global profile), so violations are frequent enough to time.
+        boolean breach = i % 3 == 0;
+        return LlmCallEvent.newBuilder().setEventId("e-" + i).setEventTime(Instant.parse("2026-11-01T00:00:00Z").plusSeconds(i))
+                .setTenant("acme-eu").setTeam("team-" + rnd.nextInt(20)).setCloud(Cloud.aws).setRegion("eu-central-1")
+                .setRequestModel(breach ? "global.anthropic.claude-sonnet-4-5-20250929-v1:0" : "eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
+                .setDataClassification(breach ? "pii" : "internal").setInputTokens((long) rnd.nextInt(5000)).setOutputTokens((long) rnd.nextInt(500))
+                .build();
+    }
+
+    static void produce(EmbeddedKafkaBroker broker, SchemaRegistryClient client, String topic, int from, int count, int perSecond) throws Exception {
+        Properties p = broker.clientProperties();
+        p.put("acks", "all");
+        p.put("linger.ms", perSecond > 0 ? "0" : "10");
+        p.put("batch.size", "262144");
+        Random rnd = new Random(from);
+        try (KafkaProducer<String, LlmCallEvent> producer = new KafkaProducer<>(p, new StringSerializer(), new ConfluentAvroSerializer<>(client, true))) {
+            long next = System.nanoTime();
+            for (int i = from; i < from + count; i++) {
+                if (perSecond > 0) {
+                    next += 1_000_000_000L / perSecond;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                    SENT.put("e-" + i, System.nanoTime());
+                }
+                LlmCallEvent e = event(i, rnd);
+                producer.send(new ProducerRecord<>(topic, e.getEventId(), e));
+            }
+        }
+    }
+
+    static final Map<String, Long> SENT = new ConcurrentHashMap<>();
+
+    static double passThrough(EmbeddedKafkaBroker broker, String from, Path state) throws Exception {
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream(from, Consumed.with(Serdes.String(), Serdes.ByteArray())).to("bench.passthrough", Produced.with(Serdes.String(), Serdes.ByteArray()));
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-passthrough");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        long start = System.nanoTime();
+        try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
+            streams.start();
+            while (lastStable(broker, "bench.passthrough") < EVENTS) {
+                Thread.sleep(200);
+            }
+            return EVENTS / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    static void latency(EmbeddedKafkaBroker broker, SchemaRegistryClient client, EnforcerTopics topics, int perSecond, Duration d) throws Exception {
+        int count = (int) (perSecond * d.toSeconds());
+        Properties c = broker.clientProperties();
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<Long> latencies = new ArrayList<>();
+        try (KafkaConsumer<String, dev.llmaudit.avro.PolicyViolation> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                new dev.llmaudit.schemas.wire.ConfluentAvroDeserializer<>(client, dev.llmaudit.avro.PolicyViolation.class))) {
+            consumer.subscribe(List.of(topics.violations()));
+            while (consumer.assignment().isEmpty()) {
+                consumer.poll(Duration.ofMillis(100));
+            }
+            consumer.seekToEnd(consumer.assignment());
+            consumer.assignment().forEach(consumer::position);
+            Thread producer = new Thread(() -> {
+                try {
+                    produce(broker, client, topics.events(), EVENTS, count, perSecond);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            producer.start();
+            long deadline = System.nanoTime() + d.plusSeconds(15).toNanos();
+            int expected = (count + 2) / 3;
+            Map<String, Boolean> seen = new HashMap<>();
+            while (seen.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(50)).forEach(r -> {
+                    long now = System.nanoTime();
+                    String id = r.value().getEventId();
+                    Long sent = id == null ? null : SENT.get(id);
+                    if (sent != null && seen.putIfAbsent(id, true) == null) {
+                        latencies.add(now - sent);
+                    }
+                });
+            }
+            producer.join();
+        }
+        latencies.sort(null);
+        double p50 = latencies.get(latencies.size() / 2) / 1e6;
+        double p99 = latencies.get(Math.min(latencies.size() - 1, latencies.size() * 99 / 100)) / 1e6;
+        System.out.printf("RESULT latency at %,d events/s (%,d violations timed): produce -> violation visible (read_committed) p50 %.0f ms, p99 %.0f ms (target p99 <= 1000 ms)%n",
+                perSecond, latencies.size(), p50, p99);
+    }
+
+    static long lastStable(EmbeddedKafkaBroker broker, String topic) throws Exception {
+        try (Admin admin = Admin.create(broker.clientProperties())) {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                return 0;
+            }
+            var parts = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
+            Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+            parts.forEach(p -> specs.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            return admin.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get().values().stream()
+                    .mapToLong(o -> o.offset()).sum();
+        }
+    }
+}
