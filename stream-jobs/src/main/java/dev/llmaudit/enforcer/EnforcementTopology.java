@@ -161,6 +161,8 @@ public final class EnforcementTopology {
         private final Duration horizon;
         private ProcessorContext<String, Validated> context;
         private WindowStore<String, Long> seen;
+        private long deadLetters;
+        private long lastWarnNanos = System.nanoTime() - 2_000_000_000L;
 
         ValidateProcessor(ConfluentAvroCodec<LlmCallEvent> codec, Duration horizon) {
             this.codec = codec;
@@ -223,7 +225,14 @@ public final class EnforcementTopology {
             out.headers().add("llm-audit.dlq.error", errorClass.getBytes(StandardCharsets.UTF_8));
             out.headers().add("llm-audit.dlq.source", (d.getSourceTopic() + "-" + d.getSourcePartition() + "@" + d.getSourceOffset())
                     .getBytes(StandardCharsets.UTF_8));
-            LOG.warn("Dead letter from {}-{}@{}: {}: {}", d.getSourceTopic(), d.getSourcePartition(), d.getSourceOffset(), errorClass, d.getErrorMessage());
+            deadLetters++;
+            long now = System.nanoTime();
+            // One WARN per second at most: a stream of bad input must not flood the log (all are on the DLQ topic).
+            if (now - lastWarnNanos > 1_000_000_000L) {
+                LOG.warn("Dead letter from {}-{}@{}: {}: {} ({} dead letters so far in this task)", d.getSourceTopic(),
+                        d.getSourcePartition(), d.getSourceOffset(), errorClass, d.getErrorMessage(), deadLetters);
+                lastWarnNanos = now;
+            }
             context.forward(out);
         }
     }
