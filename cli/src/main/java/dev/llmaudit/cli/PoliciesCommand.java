@@ -168,16 +168,22 @@ final class PoliciesCommand implements Runnable {
                 return 2;
             }
             EventFile.Contents contents;
+            boolean[] progressShown = {false};
             try {
-                contents = EventFile.read(events, n -> err.printf("\rread %,d lines...", n));
+                contents = EventFile.read(events, n -> {
+                    progressShown[0] = true;
+                    err.printf("\rread %,d lines...", n);
+                });
             } catch (IOException e) {
                 err.println("llm-audit policies dry-run: cannot read " + events + ": " + e.getMessage());
                 return 2;
             }
-            DryRun.Report report = DryRun.run(new PolicyEngine(r.bundle()), contents,
-                    n -> err.printf("\revaluated %,d of %,d events...", n, contents.calls().size()));
-            if (contents.lines() >= 50_000) {
-                err.println();
+            DryRun.Report report = DryRun.run(new PolicyEngine(r.bundle()), contents, n -> {
+                progressShown[0] = true;
+                err.printf("\revaluated %,d of %,d events...", n, contents.calls().size());
+            });
+            if (progressShown[0]) {
+                err.println(); // end the progress line before the report
             }
             if (format == Format.json) {
                 DryRun.writeJson(report, out);

@@ -315,12 +315,9 @@ public final class EnforcementTopology {
             store.put(record.key(), new BudgetCodec.Budget(c, u.state()));
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             PolicyEngine engine = engines.engine();
-            dev.llmaudit.policy.model.Severity severity = engine.bundle().policies().stream()
-                    .filter(p -> p.meta().id().equals(c.budgetId())).map(p -> p.meta().severity()).findFirst()
-                    .orElse(dev.llmaudit.policy.model.Severity.MEDIUM);
             List<PolicyViolation> crossings = new ArrayList<>();
             for (int t : u.crossed()) {
-                Finding f = BudgetLedger.crossingFinding(c, u.state(), t, severity);
+                Finding f = BudgetLedger.crossingFinding(c, u.state(), t, engine.severityOf(c.budgetId()));
                 PolicyViolation.Builder v = PolicyViolation.newBuilder().setViolationId(f.id()).setPolicyId(f.policyId())
                         .setPolicyKind(PolicyKind.budget).setSeverity(Severity.valueOf(f.severity().id())).setMessage(f.message())
                         .setEventId(c.eventId()).setDetectedAt(now).setBundleVersion(engine.bundle().version())

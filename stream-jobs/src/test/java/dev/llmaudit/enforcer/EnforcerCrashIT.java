@@ -122,7 +122,7 @@ class EnforcerCrashIT {
                 if (!pricedIds.add(r.key())) {
                     duplicatesSeen.add(r.key());
                 }
-            }, 0);
+            });
             return pricedIds.size() >= EVENTS;
         }, Duration.ofMinutes(5), "all events priced", last, dir);
         // Expected: the engine offline over the distinct events (crossing ids do not depend on which event crossed).
@@ -144,19 +144,19 @@ class EnforcerCrashIT {
         // The budget sub-topology runs behind the priced one (its input is a repartition topic): wait for it.
         waitFor(() -> {
             Set<String> seen = new HashSet<>();
-            read(cluster, topics.violations(), (t, b) -> b, r -> seen.add(r.key()), 0);
+            read(cluster, topics.violations(), (t, b) -> b, r -> seen.add(r.key()));
             return seen.containsAll(expectedViolationIds);
         }, Duration.ofMinutes(3), "every expected violation", last, dir);
         last.destroy();
         assertThat(last.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
         List<PolicyViolation> violations = new ArrayList<>();
-        readAll(cluster, topics.violations(), new ConfluentAvroDeserializer<>(client, PolicyViolation.class), r -> violations.add(r.value()));
+        read(cluster, topics.violations(), new ConfluentAvroDeserializer<>(client, PolicyViolation.class), r -> violations.add(r.value()));
         Map<String, BudgetStatus> latestBudget = new HashMap<>();
-        readAll(cluster, topics.budgetStatus(), new ConfluentAvroDeserializer<>(client, BudgetStatus.class), r -> latestBudget.put(r.key(), r.value()));
+        read(cluster, topics.budgetStatus(), new ConfluentAvroDeserializer<>(client, BudgetStatus.class), r -> latestBudget.put(r.key(), r.value()));
         long[] pricedCount = {0};
         BigDecimal[] pricedTotal = {BigDecimal.ZERO};
-        readAll(cluster, topics.priced(), new ConfluentAvroDeserializer<>(client, PricedLlmCall.class), r -> {
+        read(cluster, topics.priced(), new ConfluentAvroDeserializer<>(client, PricedLlmCall.class), r -> {
             pricedCount[0]++;
             if (r.value().getCost() != null) {
                 pricedTotal[0] = pricedTotal[0].add(r.value().getCost().getAmount());
@@ -224,9 +224,14 @@ class EnforcerCrashIT {
     }
 
     static void waitFor(Check c, Duration timeout, String what, Process p, Path dir) throws Exception {
+        waitFor(c, timeout, what, p::isAlive, dir);
+    }
+
+    /** Polls until the check holds; fails at once if the enforcer is gone, or at the timeout. */
+    static void waitFor(Check c, Duration timeout, String what, java.util.function.BooleanSupplier alive, Path dir) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!c.ok()) {
-            if (!p.isAlive()) {
+            if (!alive.getAsBoolean()) {
                 throw new AssertionError("enforcer exited while waiting for " + what + "; logs in " + dir);
             }
             if (System.nanoTime() > deadline) {
@@ -249,7 +254,8 @@ class EnforcerCrashIT {
         }
     }
 
-    static <V> void read(KafkaCluster cluster, String topic, Deserializer<V> values, Consumer<ConsumerRecord<String, V>> each, int skip) {
+    /** Reads the whole topic from the start, read_committed, until it stays quiet. */
+    static <V> void read(KafkaCluster cluster, String topic, Deserializer<V> values, Consumer<ConsumerRecord<String, V>> each) {
         Properties p = cluster.clientProperties();
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + System.nanoTime());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -266,9 +272,5 @@ class EnforcerCrashIT {
                 batch.forEach(each);
             }
         }
-    }
-
-    static <V> void readAll(KafkaCluster cluster, String topic, Deserializer<V> values, Consumer<ConsumerRecord<String, V>> each) {
-        read(cluster, topic, values, each, 0);
     }
 }

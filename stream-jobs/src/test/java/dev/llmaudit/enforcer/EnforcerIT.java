@@ -48,7 +48,7 @@ class EnforcerIT {
         try (Enforcer enforcer = Enforcer.start(EnforcerConfig.load(config, Map.of()))) {
             String base = "http://127.0.0.1:" + enforcer.httpPort();
             EnforcerCrashIT.waitFor(() -> http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode() == 200, Duration.ofSeconds(60), "readiness", ProcessHandleProcess.ALIVE, dir);
+                    HttpResponse.BodyHandlers.ofString()).statusCode() == 200, Duration.ofSeconds(60), "readiness", () -> enforcer.state() != org.apache.kafka.streams.KafkaStreams.State.ERROR, dir);
             send(cluster, client, topics, "it-1");
             assertThat(readPriced(cluster, client, topics, 1)).extracting(PricedLlmCall::getBundleVersion).containsExactly("2026.11.1");
 
@@ -85,50 +85,9 @@ class EnforcerIT {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (out.size() < expected && System.nanoTime() < deadline) {
             out.clear();
-            EnforcerCrashIT.read(cluster, topics.priced(), new ConfluentAvroDeserializer<>(client, PricedLlmCall.class), r -> out.add(r.value()), 0);
+            EnforcerCrashIT.read(cluster, topics.priced(), new ConfluentAvroDeserializer<>(client, PricedLlmCall.class), r -> out.add(r.value()));
         }
         out.sort(java.util.Comparator.comparing(p -> p.getEvent().getEventId()));
         return out;
-    }
-
-    /** waitFor wants a process to watch; the enforcer here runs in this JVM. */
-    static final class ProcessHandleProcess {
-        static final Process ALIVE = new Process() {
-            @Override
-            public java.io.OutputStream getOutputStream() {
-                return java.io.OutputStream.nullOutputStream();
-            }
-
-            @Override
-            public java.io.InputStream getInputStream() {
-                return java.io.InputStream.nullInputStream();
-            }
-
-            @Override
-            public java.io.InputStream getErrorStream() {
-                return java.io.InputStream.nullInputStream();
-            }
-
-            @Override
-            public int waitFor() {
-                return 0;
-            }
-
-            @Override
-            public int exitValue() {
-                throw new IllegalThreadStateException("running");
-            }
-
-            @Override
-            public void destroy() {
-            }
-
-            @Override
-            public boolean isAlive() {
-                return true;
-            }
-        };
-
-        private ProcessHandleProcess() {}
     }
 }

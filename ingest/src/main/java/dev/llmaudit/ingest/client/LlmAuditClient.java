@@ -95,7 +95,6 @@ public final class LlmAuditClient implements AutoCloseable {
         long delivery = config.deliveryTimeout().toMillis();
         props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(delivery));
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.max(1000, Math.min(delivery - 5, 5000))));
-        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         // send() must not sit for a minute on missing metadata: fail fast and spool instead.
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "2000");
         SchemaRegistryClient registry = new SchemaRegistryClient(RegistryConfig.fromMap(config.registry()));

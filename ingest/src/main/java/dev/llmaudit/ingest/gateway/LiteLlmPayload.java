@@ -35,7 +35,7 @@ public final class LiteLlmPayload {
      */
     public static ObjectNode toCanonical(JsonNode p, UnaryOperator<String> hmac) {
         ObjectNode e = JSON.objectNode();
-        copyText(p, "id", e, "event_id");
+        copy(p, "id", e, "event_id");
         JsonNode end = p.get("endTime");
         if (end != null && end.isNumber()) {
             e.put("event_time", epochSeconds(end.decimalValue()));
@@ -65,8 +65,8 @@ public final class LiteLlmPayload {
         putIf(e, "endpoint", host(apiBase));
         putIf(e, "operation", operation(p.path("call_type").asText("")));
         putIf(e, "request_model", route.model);
-        copyIfNumber(p, "prompt_tokens", e, "input_tokens");
-        copyIfNumber(p, "completion_tokens", e, "output_tokens");
+        copy(p, "prompt_tokens", e, "input_tokens");
+        copy(p, "completion_tokens", e, "output_tokens");
         JsonNode start = p.get("startTime");
         if (start != null && start.isNumber() && end != null && end.isNumber()) {
             e.put("latency_ms", millisBetween(start.decimalValue(), end.decimalValue()));
@@ -245,14 +245,8 @@ public final class LiteLlmPayload {
         }
     }
 
-    private static void copyText(JsonNode from, String f, ObjectNode to, String t) {
-        JsonNode v = from.get(f);
-        if (v != null && !v.isNull()) {
-            to.set(t, v);
-        }
-    }
-
-    private static void copyIfNumber(JsonNode from, String f, ObjectNode to, String t) {
+    /** Copies a value as it is (validation of the canonical event then names the field if its type is wrong). */
+    private static void copy(JsonNode from, String f, ObjectNode to, String t) {
         JsonNode v = from.get(f);
         if (v != null && !v.isNull()) {
             to.set(t, v);

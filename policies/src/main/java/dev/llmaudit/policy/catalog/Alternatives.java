@@ -31,30 +31,28 @@ public final class Alternatives {
                                                  Set<String> requirement, PriceEntry exclude) {
         List<PriceEntry> offers = prices.offers(model, at);
         PriceEntry best = null;
-        long bestFemto = Long.MAX_VALUE;
-        BigDecimal bestExact = null;
+        long bestFemto = -1;         // exact cost in 10^-15 units when it fits a long
+        BigDecimal bestExact = null; // otherwise the exact decimal
         for (int i = 0; i < offers.size(); i++) {
             PriceEntry e = offers.get(i);
             if (e == exclude || !compliant(regions, e, requirement)) {
                 continue;
             }
             long femto = prices.femtoCost(e, input, cached, output, reasoning);
-            if (femto >= 0 && bestExact == null) {
-                if (femto < bestFemto || (femto == bestFemto && best != null && e.id().compareTo(best.id()) < 0)) {
-                    best = e;
-                    bestFemto = femto;
-                }
-                continue;
+            BigDecimal exact = femto >= 0 ? null : prices.cost(e, input, cached, output, reasoning).total();
+            int cmp;
+            if (best == null) {
+                cmp = -1;
+            } else if (femto >= 0 && bestFemto >= 0) {
+                cmp = Long.compare(femto, bestFemto);
+            } else {
+                cmp = (exact != null ? exact : BigDecimal.valueOf(femto, 15))
+                        .compareTo(bestExact != null ? bestExact : BigDecimal.valueOf(bestFemto, 15));
             }
-            // Prices too fine or amounts too large for the integer path: compare exact decimals.
-            BigDecimal exact = prices.cost(e, input, cached, output, reasoning).total();
-            BigDecimal current = best == null ? null : bestExact != null ? bestExact : prices.cost(best, input, cached, output, reasoning).total();
-            int cmp = current == null ? -1 : exact.compareTo(current);
             if (cmp < 0 || (cmp == 0 && e.id().compareTo(best.id()) < 0)) {
                 best = e;
+                bestFemto = femto;
                 bestExact = exact;
-            } else if (bestExact == null && current != null) {
-                bestExact = current;
             }
         }
         if (best == null) {

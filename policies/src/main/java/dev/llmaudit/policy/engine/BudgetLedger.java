@@ -1,5 +1,6 @@
 package dev.llmaudit.policy.engine;
 
+import dev.llmaudit.policy.model.Amounts;
 import dev.llmaudit.policy.model.BudgetContribution;
 import dev.llmaudit.policy.model.Finding;
 import dev.llmaudit.policy.model.FindingIds;
@@ -73,21 +74,17 @@ public final class BudgetLedger {
                 .map(e -> e.getKey() + " " + (e.getValue().isEmpty() ? "(unset)" : e.getValue())).toList());
         BigDecimal pct = c.limit().signum() == 0 ? BigDecimal.ZERO
                 : state.spent().multiply(BigDecimal.valueOf(100)).divide(c.limit(), 1, RoundingMode.DOWN);
-        String message = who + " spent " + money(state.spent()) + " " + c.currency() + " of the " + c.period().id() + "ly budget "
-                + money(c.limit()) + " " + c.currency() + " for " + c.periodLabel() + " (" + pct.toPlainString() + "%), crossing the "
+        String message = who + " spent " + Amounts.display(state.spent()) + " " + c.currency() + " of the " + c.period().id() + "ly budget "
+                + Amounts.display(c.limit()) + " " + c.currency() + " for " + c.periodLabel() + " (" + pct.toPlainString() + "%), crossing the "
                 + threshold + "% threshold; budget " + c.budgetId();
         Map<String, String> details = new LinkedHashMap<>();
         details.put("budget_key", c.budgetKey());
         details.put("period", c.periodLabel());
         details.put("threshold_percent", Integer.toString(threshold));
-        details.put("spent", dev.llmaudit.policy.model.Amounts.plain(state.spent()));
-        details.put("limit", dev.llmaudit.policy.model.Amounts.plain(c.limit()));
+        details.put("spent", Amounts.plain(state.spent()));
+        details.put("limit", Amounts.plain(c.limit()));
         details.put("currency", c.currency());
         return new Finding(FindingIds.of(c.budgetKey(), c.periodLabel(), Integer.toString(threshold)), c.budgetId(), PolicyKind.BUDGET,
                 severity, c.eventId(), message, details);
-    }
-
-    static String money(BigDecimal d) {
-        return dev.llmaudit.policy.model.Amounts.display(d);
     }
 }

@@ -26,6 +26,7 @@ public final class PolicyEngine {
     /** Policies that can apply to each cloud (their selector allows it), so most calls skip most selectors. */
     private final java.util.Map<String, Policy[]> byCloud = new java.util.HashMap<>();
     private final ResidencyPolicy[] residencyPolicies;
+    private final java.util.Map<String, dev.llmaudit.policy.model.Severity> severities = new java.util.HashMap<>();
 
     public PolicyEngine(PolicyBundle bundle) {
         this.bundle = java.util.Objects.requireNonNull(bundle, "bundle (load it with BundleLoader and check its problems first)");
@@ -33,12 +34,18 @@ public final class PolicyEngine {
         for (String cloud : List.of("azure", "aws", "gcp", "openai", "anthropic", "other")) {
             byCloud.put(cloud, bundle.policies().stream().filter(p -> p.meta().selector().mayMatchCloud(cloud)).toArray(Policy[]::new));
         }
+        bundle.policies().forEach(p -> severities.put(p.meta().id(), p.meta().severity()));
         this.residencyPolicies = bundle.policies().stream().filter(p -> p instanceof ResidencyPolicy)
                 .map(p -> (ResidencyPolicy) p).toArray(ResidencyPolicy[]::new);
     }
 
     public PolicyBundle bundle() {
         return bundle;
+    }
+
+    /** The severity a policy declares (for findings made outside the engine, e.g. budget crossings); MEDIUM if unknown. */
+    public dev.llmaudit.policy.model.Severity severityOf(String policyId) {
+        return severities.getOrDefault(policyId, dev.llmaudit.policy.model.Severity.MEDIUM);
     }
 
     public Evaluation evaluate(LlmCall call) {

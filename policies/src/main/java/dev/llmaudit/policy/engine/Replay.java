@@ -3,11 +3,8 @@ package dev.llmaudit.policy.engine;
 import dev.llmaudit.policy.model.BudgetContribution;
 import dev.llmaudit.policy.model.Finding;
 import dev.llmaudit.policy.model.LlmCall;
-import dev.llmaudit.policy.model.Severity;
-import dev.llmaudit.policy.rules.Policy;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -26,10 +23,6 @@ public final class Replay {
     public static Result run(PolicyEngine engine, List<LlmCall> calls, Consumer<Integer> progress) {
         List<LlmCall> ordered = new ArrayList<>(calls);
         ordered.sort(Comparator.comparing(LlmCall::eventTime).thenComparing(LlmCall::eventId));
-        Map<String, Severity> severities = new HashMap<>();
-        for (Policy p : engine.bundle().policies()) {
-            severities.put(p.meta().id(), p.meta().severity());
-        }
         BudgetLedger ledger = new BudgetLedger();
         List<Evaluation> evaluations = new ArrayList<>(ordered.size());
         List<Finding> findings = new ArrayList<>();
@@ -39,7 +32,7 @@ public final class Replay {
             evaluations.add(e);
             findings.addAll(e.findings());
             for (BudgetContribution c : e.budgetContributions()) {
-                findings.addAll(ledger.record(c, severities.getOrDefault(c.budgetId(), Severity.MEDIUM)));
+                findings.addAll(ledger.record(c, engine.severityOf(c.budgetId())));
             }
             if (progress != null && ++done % 10_000 == 0) {
                 progress.accept(done);

@@ -1,5 +1,6 @@
 package dev.llmaudit.policy.rules;
 
+import dev.llmaudit.policy.model.Amounts;
 import dev.llmaudit.policy.model.FindingIds;
 import dev.llmaudit.policy.model.Finding;
 import dev.llmaudit.policy.model.LlmCall;
@@ -22,9 +23,9 @@ public record CallCapPolicy(PolicyMeta meta, BigDecimal maxCost, String currency
         Map<String, String> details = new LinkedHashMap<>();
         BigDecimal cost = ctx.pricing().priced() ? ctx.pricing().total() : null;
         if (maxCost != null && cost != null && cost.compareTo(maxCost) > 0) {
-            problems.add("call cost " + plain(cost) + " " + currency + " exceeds the cap of " + plain(maxCost) + " " + currency);
-            details.put("cost", plain(cost));
-            details.put("max_cost", plain(maxCost));
+            problems.add("call cost " + Amounts.display(cost) + " " + currency + " exceeds the cap of " + Amounts.display(maxCost) + " " + currency);
+            details.put("cost", Amounts.display(cost));
+            details.put("max_cost", Amounts.display(maxCost));
         }
         if (maxInputTokens != null && c.inputTokens() != null && c.inputTokens() > maxInputTokens) {
             problems.add(c.inputTokens() + " input tokens exceed the cap of " + maxInputTokens);
@@ -44,9 +45,5 @@ public record CallCapPolicy(PolicyMeta meta, BigDecimal maxCost, String currency
         String model = c.model() == null ? "" : " (" + c.model() + (c.cloud() == null ? "" : " on " + c.cloud()) + ")";
         ctx.add(new Finding(FindingIds.of(c.eventId(), meta.id()), meta.id(), meta.kind(), meta.severity(), c.eventId(),
                 String.join("; ", problems) + model + "; policy " + meta.id(), details));
-    }
-
-    static String plain(BigDecimal d) {
-        return dev.llmaudit.policy.model.Amounts.display(d);
     }
 }

@@ -1,6 +1,7 @@
 package dev.llmaudit.policy.rules;
 
 import dev.llmaudit.policy.catalog.Alternatives;
+import dev.llmaudit.policy.model.Amounts;
 import dev.llmaudit.policy.model.FindingIds;
 import dev.llmaudit.policy.model.Finding;
 import dev.llmaudit.policy.model.LlmCall;
@@ -38,17 +39,17 @@ public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) imp
         BigDecimal saving = current.subtract(altCost);
         String residency = ctx.residencyRequirement().isEmpty() ? ""
                 : ", which also satisfies " + String.join(", ", new java.util.TreeSet<>(ctx.residencyRequirement())) + " residency";
-        String message = c.model() + " cost " + CallCapPolicy.plain(current) + " " + currency + " via " + ctx.pricing().entry().id()
-                + "; the same tokens cost " + CallCapPolicy.plain(altCost) + " " + currency + " on " + alt.get().where()
-                + " (saving " + CallCapPolicy.plain(saving) + " " + currency + ", " + percent.toPlainString() + "%)" + residency
+        String message = c.model() + " cost " + Amounts.display(current) + " " + currency + " via " + ctx.pricing().entry().id()
+                + "; the same tokens cost " + Amounts.display(altCost) + " " + currency + " on " + alt.get().where()
+                + " (saving " + Amounts.display(saving) + " " + currency + ", " + percent.toPlainString() + "%)" + residency
                 + "; policy " + meta.id();
         Map<String, String> details = new LinkedHashMap<>();
         details.put("current_entry", ctx.pricing().entry().id());
         details.put("alternative_entry", alt.get().entry().id());
         details.put("alternative", alt.get().where());
-        details.put("current_cost", dev.llmaudit.policy.model.Amounts.plain(current));
-        details.put("alternative_cost", dev.llmaudit.policy.model.Amounts.plain(altCost));
-        details.put("saving", dev.llmaudit.policy.model.Amounts.plain(saving));
+        details.put("current_cost", Amounts.plain(current));
+        details.put("alternative_cost", Amounts.plain(altCost));
+        details.put("saving", Amounts.plain(saving));
         details.put("saving_percent", percent.toPlainString());
         ctx.add(new Finding(FindingIds.of(c.eventId(), meta.id()), meta.id(), meta.kind(), meta.severity(), c.eventId(), message, details));
     }
