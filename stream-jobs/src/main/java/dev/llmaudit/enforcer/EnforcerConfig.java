@@ -1,15 +1,11 @@
 package dev.llmaudit.enforcer;
 
+import dev.llmaudit.jobs.JobSettings;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * The enforcer's settings, bound once from a properties file and {@code LLM_AUDIT_ENFORCER_*} /
@@ -32,41 +28,12 @@ public record EnforcerConfig(String applicationId, String bootstrapServers, Map<
     }
 
     public static EnforcerConfig load(Path file, Map<String, String> env) throws IOException {
-        Properties p = new Properties();
-        if (file != null) {
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            }
-        }
-        Map<String, String> values = new LinkedHashMap<>();
-        Map<String, String> streams = new LinkedHashMap<>();
-        for (String name : p.stringPropertyNames()) {
-            if (name.startsWith("streams.")) {
-                streams.put(name.substring("streams.".length()), p.getProperty(name));
-            } else if (KEYS.contains(name)) {
-                values.put(name, p.getProperty(name));
-            } else {
-                throw new IllegalArgumentException((file == null ? "" : file + ": ") + "unknown setting \"" + name + "\"; known: " + KEYS
-                        + " and streams.*");
-            }
-        }
-        for (String key : KEYS) {
-            String var = key.toUpperCase(Locale.ROOT).replace('.', '_');
-            String v = env.getOrDefault("LLM_AUDIT_ENFORCER_" + var, key.equals("bootstrap.servers") || key.equals("schema.registry.url")
-                    ? env.get("LLM_AUDIT_" + var) : null);
-            if (v != null) {
-                values.put(key, v);
-            }
-        }
-        return bind(values, streams);
+        JobSettings settings = JobSettings.load(file, env, "LLM_AUDIT_ENFORCER_", KEYS, "streams.");
+        return bind(settings.values(), settings.passthrough("streams."));
     }
 
     static EnforcerConfig bind(Map<String, String> v, Map<String, String> streams) {
-        Map<String, String> registry = new LinkedHashMap<>();
-        registry.put("schema.registry.url", v.getOrDefault("schema.registry.url", "http://localhost:8081"));
-        if (v.containsKey("schema.registry.basic.auth.user.info")) {
-            registry.put("basic.auth.user.info", v.get("schema.registry.basic.auth.user.info"));
-        }
+        Map<String, String> registry = new JobSettings(v, Map.of()).registry();
         EnforcerTopics d = EnforcerTopics.defaults();
         EnforcerTopics topics = new EnforcerTopics(v.getOrDefault("topic.events", d.events()), v.getOrDefault("topic.dlq", d.dlq()),
                 v.getOrDefault("topic.priced", d.priced()), v.getOrDefault("topic.violations", d.violations()),

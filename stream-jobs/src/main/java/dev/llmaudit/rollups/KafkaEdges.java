@@ -1,0 +1,171 @@
+package dev.llmaudit.rollups;
+
+import dev.llmaudit.avro.DeadLetter;
+import dev.llmaudit.avro.PricedLlmCall;
+import dev.llmaudit.avro.UsageRollup;
+import dev.llmaudit.policy.engine.PolicyEngine;
+import dev.llmaudit.schemas.AvroTrust;
+import dev.llmaudit.schemas.registry.RegistryConfig;
+import dev.llmaudit.schemas.registry.SchemaRegistryClient;
+import dev.llmaudit.schemas.wire.ConfluentAvroCodec;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** The job's Kafka source and exactly-once sinks, speaking the Confluent wire format. */
+public final class KafkaEdges {
+    private KafkaEdges() {}
+
+    /** Reads committed priced events; resumes from the job's committed offsets, else from the beginning. */
+    public static KafkaSource<UsageSample> pricedSource(RollupsConfig c, String bundleArchive) {
+        var b = KafkaSource.<UsageSample>builder()
+                .setBootstrapServers(c.bootstrapServers())
+                .setTopics(c.pricedTopic())
+                .setGroupId(c.groupId())
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new PricedCallDeserializer(c.registry(), bundleArchive, c.defaultCurrency()))
+                .setProperties(properties(c.kafka()))
+                // The enforcer writes transactionally; never count an aborted write.
+                .setProperty("isolation.level", "read_committed");
+        if (c.bounded()) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    public static KafkaSink<UsageRollup> rollupSink(RollupsConfig c) {
+        return sink(c, "rollups", new AvroRecordSerializer<>(c.rollupsTopic(), c.registry(),
+                r -> r.getXRollupKey().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public static KafkaSink<DeadLetter> deadLetterSink(RollupsConfig c) {
+        return sink(c, "dlq", new AvroRecordSerializer<>(c.dlqTopic(), c.registry(),
+                d -> d.getOriginalKey() == null ? null : bytes(d.getOriginalKey())));
+    }
+
+    private static <T> KafkaSink<T> sink(RollupsConfig c, String name, KafkaRecordSerializationSchema<T> serializer) {
+        Properties p = properties(c.kafka());
+        p.setProperty("transaction.timeout.ms", Long.toString(c.transactionTimeout().toMillis()));
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(c.bootstrapServers())
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                // Unique per job and per sink: two writers must never fence each other.
+                .setTransactionalIdPrefix(c.transactionalIdPrefix() + "-" + name)
+                .setKafkaProducerConfig(p)
+                .build();
+    }
+
+    private static Properties properties(Map<String, String> kafka) {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        return p;
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    /**
+     * Decodes {@code llm.events.priced} records into samples. A record that cannot be decoded becomes
+     * a rejected sample (routed to the dead-letter topic downstream), never an exception that would
+     * restart the job forever.
+     */
+    static final class PricedCallDeserializer implements KafkaRecordDeserializationSchema<UsageSample> {
+        private final HashMap<String, String> registry;
+        private final String bundleArchive;
+        private final String defaultCurrency;
+        private transient ConfluentAvroCodec<PricedLlmCall> codec;
+        private transient PolicyEngine engine;
+
+        PricedCallDeserializer(Map<String, String> registry, String bundleArchive, String defaultCurrency) {
+            this.registry = new HashMap<>(registry);
+            this.bundleArchive = bundleArchive;
+            this.defaultCurrency = defaultCurrency;
+        }
+
+        @Override
+        public void open(DeserializationSchema.InitializationContext context) {
+            AvroTrust.trustGeneratedClasses();
+            codec = new ConfluentAvroCodec<>(new SchemaRegistryClient(RegistryConfig.fromMap(registry)), PricedLlmCall.class, false);
+            engine = new PolicyEngine(RollupFunctions.bundle(bundleArchive));
+        }
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<UsageSample> out) {
+            try {
+                if (record.value() == null) {
+                    throw new IllegalArgumentException("record has no value (a tombstone); priced events always have one");
+                }
+                out.collect(UsageSamples.from(codec.decode(record.value()), engine, defaultCurrency));
+            } catch (RuntimeException e) {
+                UsageSample s = new UsageSample();
+                UsageSample.Rejected r = new UsageSample.Rejected();
+                r.stage = "rollups-deserialize";
+                r.errorClass = e.getClass().getName();
+                r.errorMessage = e.getMessage() == null ? e.toString() : e.getMessage();
+                r.topic = record.topic();
+                r.partition = record.partition();
+                r.offset = record.offset();
+                r.key = record.key();
+                r.value = record.value();
+                s.rejected = r;
+                s.eventTimeMillis = record.timestamp();
+                out.collect(s);
+            }
+        }
+
+        @Override
+        public TypeInformation<UsageSample> getProducedType() {
+            return TypeInformation.of(UsageSample.class);
+        }
+    }
+
+    /** Writes Avro records in the Confluent wire format, registering the schema under {@code <topic>-value}. */
+    static final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
+        /** How a record's Kafka key is derived (serializable, so it travels with the job). */
+        interface KeyOf<T> extends java.io.Serializable {
+            byte[] key(T record);
+        }
+
+        private final String topic;
+        private final HashMap<String, String> registry;
+        private final KeyOf<T> keyOf;
+        private transient ConfluentAvroCodec<T> codec;
+
+        AvroRecordSerializer(String topic, Map<String, String> registry, KeyOf<T> keyOf) {
+            this.topic = topic;
+            this.registry = new HashMap<>(registry);
+            this.keyOf = keyOf;
+        }
+
+        @Override
+        public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+            AvroTrust.trustGeneratedClasses();
+            codec = new ConfluentAvroCodec<>(new SchemaRegistryClient(RegistryConfig.fromMap(registry)), null, true);
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(T record, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(topic, null, timestamp, keyOf.key(record), codec.encode(ConfluentAvroCodec.subject(topic, false), record));
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.llmaudit.rollups;
+
+import dev.llmaudit.policy.load.BundleArchive;
+import dev.llmaudit.policy.load.BundleLoader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Builds and submits the rollups job: {@code llm-audit rollups run --config FILE} (a local
+ * MiniCluster) or {@code flink run -c dev.llmaudit.rollups.RollupsMain llm-audit-rollups-job.jar
+ * --config FILE} on a cluster (same code; the environment decides where it runs).
+ */
+public final class RollupsMain {
+    private RollupsMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Path config = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                config = Path.of(args[++i]);
+            } else if (args[i].equals("--help") || args[i].equals("-h")) {
+                System.out.println("usage: RollupsMain [--config FILE]  (settings also from LLM_AUDIT_ROLLUPS_* variables)");
+                return;
+            } else {
+                throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: RollupsMain [--config FILE]");
+            }
+        }
+        RollupsConfig c = RollupsConfig.load(config, System.getenv());
+        StreamExecutionEnvironment env = environment(c);
+        define(env, c, Clock.systemUTC());
+        env.execute(c.jobName());
+    }
+
+    /** Starts the job without waiting for it (the CLI's local run watches and cancels it). */
+    public static JobClient start(RollupsConfig c, Clock clock) throws Exception {
+        StreamExecutionEnvironment env = environment(c);
+        define(env, c, clock);
+        return env.executeAsync(c.jobName());
+    }
+
+    /**
+     * The execution environment: Kryo off (every type has a Flink serializer), object reuse on (the
+     * operators never keep an input), exactly-once checkpoints. With a checkpoint directory, the
+     * newest retained checkpoint in it is restored, so a restarted local run continues its windows.
+     */
+    public static StreamExecutionEnvironment environment(RollupsConfig c) throws IOException {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(PipelineOptions.OBJECT_REUSE, true);
+        if (c.checkpointDir() != null) {
+            Files.createDirectories(c.checkpointDir());
+            conf.setString("execution.checkpointing.dir", c.checkpointDir().toUri().toString());
+            conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+            latestCheckpoint(c.checkpointDir()).ifPresent(p -> conf.setString("execution.state-recovery.path", p.toUri().toString()));
+        }
+        c.flink().forEach(conf::setString);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(c.parallelism());
+        env.enableCheckpointing(c.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        return env;
+    }
+
+    /** Wires Kafka source -> rollups -> exactly-once Kafka sinks onto the environment. */
+    public static void define(StreamExecutionEnvironment env, RollupsConfig c, Clock clock) throws IOException {
+        for (String problem : c.problems()) {
+            throw new IllegalArgumentException(problem);
+        }
+        String archive = packBundle(c.bundleDir());
+        WatermarkStrategy<UsageSample> watermarks = WatermarkStrategy.<UsageSample>forBoundedOutOfOrderness(c.outOfOrderness())
+                // Rejected records carry no event time; they must not move the watermark.
+                .withTimestampAssigner((s, kafkaTime) -> s.isRejected() ? Long.MIN_VALUE : s.eventTimeMillis)
+                .withIdleness(c.idleness());
+        DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c, archive), watermarks, "priced events")
+                .uid("priced-events-source");
+        RollupJob.Outputs out = RollupJob.build(samples, c.settings(), archive, clock);
+        out.rollups().sinkTo(KafkaEdges.rollupSink(c)).uid("rollups-sink").name("llm.usage.rollups (exactly once)");
+        out.deadLetters().sinkTo(KafkaEdges.deadLetterSink(c)).uid("dead-letter-sink").name("dead letters (exactly once)");
+    }
+
+    /** Validates the bundle directory and packs it to ship inside the job graph (task managers need no files). */
+    static String packBundle(Path dir) throws IOException {
+        BundleLoader.Result r = BundleLoader.load(dir);
+        if (!r.ok()) {
+            StringBuilder b = new StringBuilder("policy bundle " + dir + " is invalid (fix it or point bundle.dir elsewhere):");
+            r.problems().forEach(p -> b.append("\n  ").append(p));
+            throw new IllegalArgumentException(b.toString());
+        }
+        return BundleArchive.pack(dir);
+    }
+
+    /** The newest completed checkpoint ({@code <job>/chk-N/_metadata}) under the directory, if any. */
+    static Optional<Path> latestCheckpoint(Path dir) throws IOException {
+        try (Stream<Path> files = Files.find(dir, 3, (p, a) -> p.getFileName().toString().equals("_metadata")
+                && p.getParent().getFileName().toString().startsWith("chk-"))) {
+            return files.max(Comparator.comparing((Path p) -> {
+                try {
+                    return Files.getLastModifiedTime(p);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            })).map(Path::getParent);
+        }
+    }
+}

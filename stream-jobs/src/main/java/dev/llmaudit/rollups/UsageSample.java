@@ -1,0 +1,79 @@
+package dev.llmaudit.rollups;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+/**
+ * One priced LLM call reduced to what the rollups need, or a record that could not be read.
+ *
+ * <p>A Flink POJO (public fields, no-arg constructor) so Flink serializes it without Kryo; Avro
+ * types stay at the edges of the job. Either {@link #rejected} is set (and nothing else matters,
+ * the record goes to the dead-letter topic) or the usage fields are.
+ */
+public class UsageSample {
+    public String eventId;
+    /** Event time in epoch milliseconds (Flink's time unit). */
+    public long eventTimeMillis;
+
+    // Rollup dimensions (null when the event did not say).
+    public String tenant;
+    public String team;
+    public String app;
+    public String environment;
+    public String cloud;
+    public String region;
+    public String provider;
+    public String model;
+    public String operation;
+    /** Billing currency of this call: its catalog cost's, else its reported cost's, else the job's default. */
+    public String currency;
+
+    public boolean error;
+    /** priced, unpriced or no_usage (see PricedLlmCall.pricing_status). */
+    public String pricingStatus;
+    public long inputTokens;
+    public long outputTokens;
+    public long cachedInputTokens;
+    public long reasoningTokens;
+    /** -1 when the call did not report a latency. */
+    public long latencyMs = -1;
+    /** Exact catalog cost; null unless priced. */
+    public BigDecimal cost;
+    /** Gateway-reported cost in {@link #currency}; null when absent or in another currency. */
+    public BigDecimal billedCost;
+    public String priceEntry;
+    public String catalogVersion;
+    /** Jurisdictions the call's data had to stay in (sorted); empty = no requirement. */
+    public List<String> residencyRequirement = List.of();
+
+    /** Set when the Kafka record could not be decoded; the record then goes to the dead-letter topic. */
+    public Rejected rejected;
+
+    public UsageSample() {}
+
+    public boolean isRejected() {
+        return rejected != null;
+    }
+
+    public boolean isPriced() {
+        return "priced".equals(pricingStatus);
+    }
+
+    public boolean isUnpriced() {
+        return "unpriced".equals(pricingStatus);
+    }
+
+    /** A Kafka record that could not be turned into a sample, with where it came from. */
+    public static class Rejected {
+        public String stage;
+        public String errorClass;
+        public String errorMessage;
+        public String topic;
+        public int partition;
+        public long offset;
+        public byte[] key;
+        public byte[] value;
+
+        public Rejected() {}
+    }
+}

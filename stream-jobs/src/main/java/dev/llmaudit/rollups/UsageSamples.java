@@ -1,0 +1,93 @@
+package dev.llmaudit.rollups;
+
+import dev.llmaudit.avro.CallStatus;
+import dev.llmaudit.avro.LlmCallEvent;
+import dev.llmaudit.avro.PricedLlmCall;
+import dev.llmaudit.policy.avro.LlmCalls;
+import dev.llmaudit.policy.engine.PolicyEngine;
+import dev.llmaudit.policy.model.LlmCall;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/** Turns the enforcer's priced events into {@link UsageSample}s (pure; no Flink state). */
+public final class UsageSamples {
+    private UsageSamples() {}
+
+    /**
+     * @param engine the policy engine whose residency policies decide which alternatives would have
+     *     been compliant for this call (the counterfactual cost)
+     * @param defaultCurrency the billing currency of calls that carry no cost at all
+     */
+    public static UsageSample from(PricedLlmCall priced, PolicyEngine engine, String defaultCurrency) {
+        LlmCallEvent e = priced.getEvent();
+        LlmCall call = LlmCalls.from(e);
+        UsageSample s = new UsageSample();
+        s.eventId = e.getEventId();
+        s.eventTimeMillis = e.getEventTime().toEpochMilli();
+        s.tenant = e.getTenant();
+        s.team = e.getTeam();
+        s.app = e.getApp();
+        s.environment = e.getEnvironment();
+        s.cloud = e.getCloud() == null ? null : e.getCloud().name();
+        s.region = e.getRegion();
+        s.provider = e.getProvider();
+        s.model = call.model();
+        s.operation = e.getOperation() == null ? null : e.getOperation().name();
+        s.error = e.getStatus() == CallStatus.error;
+        s.pricingStatus = priced.getPricingStatus().name();
+        s.inputTokens = orZero(e.getInputTokens());
+        s.outputTokens = orZero(e.getOutputTokens());
+        s.cachedInputTokens = orZero(e.getCachedInputTokens());
+        s.reasoningTokens = orZero(e.getReasoningTokens());
+        s.latencyMs = e.getLatencyMs() == null ? -1 : e.getLatencyMs();
+        if (priced.getCost() != null) {
+            s.cost = priced.getCost().getAmount();
+            s.currency = priced.getCost().getCurrency();
+        }
+        if (e.getReportedCost() != null) {
+            if (s.currency == null) {
+                s.currency = e.getReportedCost().getCurrency();
+            }
+            // A reported cost in another currency than the list cost is not added to BilledCost.
+            if (s.currency.equals(e.getReportedCost().getCurrency())) {
+                s.billedCost = e.getReportedCost().getAmount();
+            }
+        }
+        if (s.currency == null) {
+            s.currency = defaultCurrency;
+        }
+        s.priceEntry = priced.getPriceEntry();
+        s.catalogVersion = priced.getCatalogVersion();
+        s.residencyRequirement = new ArrayList<>(new TreeSet<>(engine.residencyRequirement(call)));
+        return s;
+    }
+
+    /** The grouping key of the rollup dimensions (window not included); '|' separated, '-' for absent. */
+    public static String dimensionKey(UsageSample s) {
+        StringBuilder b = new StringBuilder(128);
+        for (String part : List.of(nz(s.tenant), nz(s.team), nz(s.app), nz(s.environment), nz(s.cloud), nz(s.region),
+                nz(s.provider), nz(s.model), nz(s.operation), nz(s.currency))) {
+            if (b.length() > 0) {
+                b.append('|');
+            }
+            b.append(part);
+        }
+        return b.toString();
+    }
+
+    private static String nz(String v) {
+        if (v == null) {
+            return "-";
+        }
+        // Keep the key unambiguous when a value contains the separator or the absent marker.
+        if (v.indexOf('|') < 0 && v.indexOf('%') < 0 && !v.equals("-")) {
+            return v;
+        }
+        return v.replace("%", "%25").replace("|", "%7C").replace("-", "%2D");
+    }
+
+    private static long orZero(Long v) {
+        return v == null ? 0 : v;
+    }
+}
