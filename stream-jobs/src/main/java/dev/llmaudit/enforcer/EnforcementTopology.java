@@ -3,17 +3,13 @@ package dev.llmaudit.enforcer;
 import dev.llmaudit.avro.BudgetPeriod;
 import dev.llmaudit.avro.BudgetStatus;
 import dev.llmaudit.avro.DeadLetter;
-import dev.llmaudit.avro.DeploymentScope;
 import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.avro.Money;
 import dev.llmaudit.avro.PolicyKind;
 import dev.llmaudit.avro.PolicyViolation;
 import dev.llmaudit.avro.PricedLlmCall;
-import dev.llmaudit.avro.PricingStatus;
 import dev.llmaudit.avro.Severity;
 import dev.llmaudit.policy.avro.LlmCalls;
-import dev.llmaudit.policy.catalog.CostBreakdown;
-import dev.llmaudit.policy.catalog.Pricing;
 import dev.llmaudit.policy.engine.BudgetLedger;
 import dev.llmaudit.policy.engine.Evaluation;
 import dev.llmaudit.policy.engine.PolicyEngine;
@@ -31,7 +27,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -262,30 +257,8 @@ public final class EnforcementTopology {
             for (Finding f : e.findings()) {
                 violations.add(violation(f, event, e.bundleVersion(), e.catalogVersion(), now));
             }
-            Pricing p = e.pricing();
-            String currency = engine.bundle().prices().currency();
-            CostBreakdown c = p.cost();
-            PricedLlmCall priced = PricedLlmCall.newBuilder().setEvent(event)
-                    .setPricingStatus(switch (p.status()) {
-                        case PRICED -> PricingStatus.priced;
-                        case UNPRICED -> PricingStatus.unpriced;
-                        case NO_USAGE -> PricingStatus.no_usage;
-                    })
-                    .setCost(p.total() == null ? null : money(p.total(), currency))
-                    .setInputCost(c == null ? null : money(c.input(), currency))
-                    .setCachedInputCost(c == null ? null : money(c.cachedInput(), currency))
-                    .setOutputCost(c == null ? null : money(c.output(), currency))
-                    .setReasoningCost(c == null ? null : money(c.reasoning(), currency))
-                    .setPriceEntry(p.entry() == null ? null : p.entry().id())
-                    .setUnpricedReason(p.reason())
-                    .setCatalogVersion(e.catalogVersion())
-                    .setBundleVersion(e.bundleVersion())
-                    .setProcessingJurisdictions(new ArrayList<>(new TreeSet<>(e.processing().jurisdictions())))
-                    .setEffectiveScope(e.processing().scope() == null ? null : DeploymentScope.valueOf(e.processing().scope().id()))
-                    .setResidencyOk(!e.residencyViolated())
-                    .setViolationIds(violations.stream().map(PolicyViolation::getViolationId).toList())
-                    .setEvaluatedAt(now)
-                    .build();
+            PricedLlmCall priced = PricedCalls.of(event, e, engine.bundle().prices().currency(),
+                    violations.stream().map(PolicyViolation::getViolationId).toList(), now);
             context.forward(record.withValue(new Evaluated(priced, violations, e.budgetContributions())));
         }
     }

@@ -42,6 +42,27 @@ public final class RollupJob {
 
     private RollupJob() {}
 
+    static OutputTag<UsageSample> tooLateTag(RollupGranularity g) {
+        return new OutputTag<>(g + "-too-late", TypeInformation.of(UsageSample.class));
+    }
+
+    /** One granularity's tumbling event-time windows with allowed lateness; too-late events to the side output. */
+    static SingleOutputStreamOperator<UsageRollup> windows(KeyedStream<UsageSample, String> byDimensions, RollupGranularity g,
+                                                          RollupSettings settings, String bundleArchive, Clock clock,
+                                                          OutputTag<UsageSample> tooLate) {
+        return byDimensions
+                .window(TumblingEventTimeWindows.of(WINDOWS.get(g)))
+                .allowedLateness(settings.allowedLateness())
+                .sideOutputLateData(tooLate)
+                .aggregate(new RollupFunctions.Aggregate(), new RollupFunctions.EmitRollup(g, bundleArchive, clock),
+                        TypeInformation.of(RollupAccumulator.class), TypeInformation.of(RollupAccumulator.class), ROLLUP_TYPE)
+                .uid(g + "-rollups").name(label(g) + " rollups");
+    }
+
+    private static String label(RollupGranularity g) {
+        return g == RollupGranularity.hour ? "hourly" : "daily";
+    }
+
     /**
      * @param samples usage samples with event-time timestamps and watermarks already assigned
      * @param bundleArchive the packed policy bundle whose catalogs price the counterfactual (may be null)
@@ -55,19 +76,11 @@ public final class RollupJob {
 
         DataStream<UsageRollup> all = null;
         for (RollupGranularity g : RollupGranularity.values()) {
-            Duration size = WINDOWS.get(g);
-            String label = g == RollupGranularity.hour ? "hourly" : "daily";
-            OutputTag<UsageSample> tooLate = new OutputTag<>(g + "-too-late", TypeInformation.of(UsageSample.class));
-            SingleOutputStreamOperator<UsageRollup> rollups = byDimensions
-                    .window(TumblingEventTimeWindows.of(size))
-                    .allowedLateness(settings.allowedLateness())
-                    .sideOutputLateData(tooLate)
-                    .aggregate(new RollupFunctions.Aggregate(), new RollupFunctions.EmitRollup(g, bundleArchive, clock),
-                            TypeInformation.of(RollupAccumulator.class), TypeInformation.of(RollupAccumulator.class), ROLLUP_TYPE)
-                    .uid(g + "-rollups").name(label + " rollups");
+            OutputTag<UsageSample> tooLate = tooLateTag(g);
+            SingleOutputStreamOperator<UsageRollup> rollups = windows(byDimensions, g, settings, bundleArchive, clock, tooLate);
             DataStream<UsageRollup> corrections = rollups.getSideOutput(tooLate)
-                    .process(new RollupFunctions.TooLateCorrection(g, size, bundleArchive, clock), ROLLUP_TYPE)
-                    .uid(g + "-corrections").name(label + " corrections");
+                    .process(new RollupFunctions.TooLateCorrection(g, WINDOWS.get(g), bundleArchive, clock), ROLLUP_TYPE)
+                    .uid(g + "-corrections").name(label(g) + " corrections");
             DataStream<UsageRollup> both = rollups.union(corrections);
             all = all == null ? both : all.union(both);
         }

@@ -1,0 +1,49 @@
+package dev.llmaudit.enforcer;
+
+import dev.llmaudit.avro.DeploymentScope;
+import dev.llmaudit.avro.LlmCallEvent;
+import dev.llmaudit.avro.PricedLlmCall;
+import dev.llmaudit.avro.PricingStatus;
+import dev.llmaudit.policy.catalog.CostBreakdown;
+import dev.llmaudit.policy.catalog.Pricing;
+import dev.llmaudit.policy.engine.Evaluation;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/** The {@code llm.events.priced} record of an evaluated call (the rollups job's input). */
+public final class PricedCalls {
+    private PricedCalls() {}
+
+    /**
+     * @param currency the price catalog's currency
+     * @param violationIds ids of the findings the call produced
+     * @param now evaluation time
+     */
+    public static PricedLlmCall of(LlmCallEvent event, Evaluation e, String currency, List<String> violationIds, Instant now) {
+        Pricing p = e.pricing();
+        CostBreakdown c = p.cost();
+        return PricedLlmCall.newBuilder().setEvent(event)
+                .setPricingStatus(switch (p.status()) {
+                    case PRICED -> PricingStatus.priced;
+                    case UNPRICED -> PricingStatus.unpriced;
+                    case NO_USAGE -> PricingStatus.no_usage;
+                })
+                .setCost(p.total() == null ? null : EnforcementTopology.money(p.total(), currency))
+                .setInputCost(c == null ? null : EnforcementTopology.money(c.input(), currency))
+                .setCachedInputCost(c == null ? null : EnforcementTopology.money(c.cachedInput(), currency))
+                .setOutputCost(c == null ? null : EnforcementTopology.money(c.output(), currency))
+                .setReasoningCost(c == null ? null : EnforcementTopology.money(c.reasoning(), currency))
+                .setPriceEntry(p.entry() == null ? null : p.entry().id())
+                .setUnpricedReason(p.reason())
+                .setCatalogVersion(e.catalogVersion())
+                .setBundleVersion(e.bundleVersion())
+                .setProcessingJurisdictions(new ArrayList<>(new TreeSet<>(e.processing().jurisdictions())))
+                .setEffectiveScope(e.processing().scope() == null ? null : DeploymentScope.valueOf(e.processing().scope().id()))
+                .setResidencyOk(!e.residencyViolated())
+                .setViolationIds(violationIds)
+                .setEvaluatedAt(now)
+                .build();
+    }
+}

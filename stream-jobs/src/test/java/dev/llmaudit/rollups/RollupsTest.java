@@ -1,0 +1,202 @@
+package dev.llmaudit.rollups;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.llmaudit.avro.LlmCallEvent;
+import dev.llmaudit.avro.PricedLlmCall;
+import dev.llmaudit.avro.RollupGranularity;
+import dev.llmaudit.avro.UsageRollup;
+import dev.llmaudit.policy.catalog.Alternatives;
+import dev.llmaudit.policy.catalog.PriceEntry;
+import dev.llmaudit.policy.engine.PolicyBundle;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The pure parts of the rollups: samples, dimension keys, accumulation, the FOCUS record and the counterfactual. */
+class RollupsTest {
+    static final Instant T = Instant.parse("2026-11-02T10:15:00Z");
+    static final PolicyBundle BUNDLE = PricedEvents.ENGINE.bundle();
+    static final long DAY = Instant.parse("2026-11-02T00:00:00Z").toEpochMilli();
+
+    static LlmCallEvent kind(int kind, String id) {
+        return PricedEvents.call(id, T, kind, new Random(id.hashCode()));
+    }
+
+    @Test
+    void aSampleCarriesTheEnforcersExactCostAndTheCallsResidencyRequirement() {
+        LlmCallEvent e = kind(1, "s1");   // EU pii through an Azure global deployment
+        PricedLlmCall priced = PricedEvents.price(e);
+        UsageSample s = UsageSamples.from(priced, PricedEvents.ENGINE, "USD");
+
+        assertThat(s.cost).isEqualByComparingTo(priced.getCost().getAmount());
+        assertThat(s.currency).isEqualTo("USD");
+        assertThat(s.priceEntry).isEqualTo(priced.getPriceEntry());
+        assertThat(s.residencyRequirement).containsExactly("eu");
+        assertThat(s.eventTimeMillis).isEqualTo(T.toEpochMilli());
+        assertThat(List.of(s.tenant, s.team, s.app, s.cloud, s.region, s.model)).containsExactly("acme-eu", "claims", "triage", "azure",
+                "swedencentral", "gpt-5.5");
+        assertThat(s.inputTokens).isEqualTo(e.getInputTokens());
+        assertThat(s.latencyMs).isEqualTo(e.getLatencyMs());
+    }
+
+    @Test
+    void unpricedAndFailedCallsAreCountedWithoutACost() {
+        UsageSample unpriced = PricedEvents.sample(kind(6, "u1"));
+        UsageSample failed = PricedEvents.sample(kind(7, "f1"));
+        assertThat(unpriced.pricingStatus).isEqualTo("unpriced");
+        assertThat(unpriced.cost).isNull();
+        assertThat(failed.pricingStatus).isEqualTo("no_usage");
+        assertThat(failed.error).isTrue();
+
+        RollupAccumulator acc = new RollupAccumulator().add(unpriced).add(failed);
+        assertThat(acc.requests).isEqualTo(2);
+        assertThat(acc.unpriced).isEqualTo(1);
+        assertThat(acc.errors).isEqualTo(1);
+        assertThat(acc.listCost).isEqualByComparingTo("0");
+        UsageRollup r = Rollups.build("k", RollupGranularity.hour, DAY, DAY + 3_600_000, new RollupAccumulator().add(unpriced), 0, false,
+                BUNDLE, T);
+        assertThat(r.getXUnpricedCount()).isEqualTo(1);
+        assertThat(r.getXCheapestAlternative()).as("nothing priced, nothing to compare").isNull();
+    }
+
+    @Test
+    void dimensionKeysCannotCollideThroughSeparatorsOrAbsentValues() {
+        UsageSample a = PricedEvents.sample(kind(4, "k1"));
+        UsageSample b = PricedEvents.sample(kind(4, "k2"));
+        a.team = "x|y";
+        a.app = null;
+        b.team = "x";
+        b.app = "y|-";
+        UsageSample c = PricedEvents.sample(kind(4, "k3"));
+        c.team = "-";
+        UsageSample d = PricedEvents.sample(kind(4, "k4"));
+        d.team = null;
+        assertThat(Set.of(UsageSamples.dimensionKey(a), UsageSamples.dimensionKey(b), UsageSamples.dimensionKey(c),
+                UsageSamples.dimensionKey(d))).hasSize(4);
+        assertThat(UsageSamples.dimensionKey(PricedEvents.sample(kind(2, "k5"))))
+                .isEqualTo("acme-eu|search|-|-|aws|eu-central-1|aws.bedrock|eu.anthropic.claude-sonnet-4-5-20250929-v1:0|-|USD");
+    }
+
+    @Test
+    void theRollupSumsCostsExactlyAndUsesFocusColumns() {
+        List<UsageSample> samples = new ArrayList<>();
+        Random rnd = new Random(7);
+        for (int i = 0; i < 500; i++) {
+            samples.add(PricedEvents.sample(PricedEvents.call("r" + i, T, 0, rnd)));
+        }
+        RollupAccumulator acc = new RollupAccumulator();
+        samples.forEach(acc::add);
+        BigDecimal expectedCost = samples.stream().map(s -> s.cost).reduce(BigDecimal.ZERO, BigDecimal::add);
+        long input = samples.stream().mapToLong(s -> s.inputTokens).sum();
+        long output = samples.stream().mapToLong(s -> s.outputTokens).sum();
+        long start = Instant.parse("2026-11-02T10:00:00Z").toEpochMilli();
+
+        UsageRollup r = Rollups.build(Rollups.rollupKey(RollupGranularity.hour, start, UsageSamples.dimensionKey(samples.get(0))),
+                RollupGranularity.hour, start, start + 3_600_000, acc, 2, false, BUNDLE, T);
+
+        assertThat(r.getListCost().getAmount()).isEqualTo(expectedCost.setScale(12));
+        assertThat(r.getBillingCurrency()).isEqualTo("USD");
+        assertThat(r.getXRequestCount()).isEqualTo(500);
+        assertThat(r.getConsumedQuantity()).isEqualTo(input + output);
+        assertThat(r.getConsumedUnit()).isEqualTo("Tokens");
+        assertThat(r.getChargePeriodStart()).isEqualTo(Instant.parse("2026-11-02T10:00:00Z"));
+        assertThat(r.getChargePeriodEnd()).isEqualTo(Instant.parse("2026-11-02T11:00:00Z"));
+        assertThat(r.getServiceName()).isEqualTo("Azure OpenAI");
+        assertThat(r.getProviderName()).isEqualTo("azure.ai.openai");
+        assertThat(r.getRegionId()).isEqualTo("swedencentral");
+        assertThat(r.getSkuId()).isEqualTo(samples.get(0).priceEntry);
+        assertThat(r.getXRevision()).isEqualTo(2);
+        assertThat(r.getXRollupKey()).startsWith("hour|2026-11-02T10:00:00Z|acme-eu|claims|triage|");
+        assertThat(r.getTags()).containsEntry("tenant", "acme-eu").containsEntry("team", "claims");
+        // Latency percentiles from the sketch agree with the exact ones within the sketch's rank error.
+        long[] lat = samples.stream().mapToLong(s -> s.latencyMs).sorted().toArray();
+        assertThat(r.getXLatencyP50Ms()).isCloseTo(lat[(int) (0.50 * lat.length)], within(0.03 * 3000));
+        assertThat(r.getXLatencyP99Ms()).isCloseTo(lat[(int) (0.99 * lat.length) - 1], within(0.03 * 3000));
+    }
+
+    @Test
+    void theCounterfactualIsTheCheapestOfferThatKeepsTheDataWhereTheCallsRequired() {
+        // EU pii through AWS global profiles: the alternative must keep the data in the EU.
+        RollupAccumulator acc = new RollupAccumulator();
+        Random rnd = new Random(3);
+        for (int i = 0; i < 20; i++) {
+            acc.add(PricedEvents.sample(PricedEvents.call("c" + i, T, 3, rnd)));
+        }
+        UsageRollup r = Rollups.build("k", RollupGranularity.day, DAY, DAY + 86_400_000, acc, 0, false, BUNDLE, T);
+
+        assertThat(r.getXCheapestAlternative()).isNotNull().doesNotContain("global");
+        BigDecimal alt = r.getXCheapestAlternativeCost().getAmount();
+        // No EU-compliant offer of the model is cheaper for these exact tokens.
+        for (PriceEntry e : BUNDLE.prices().offers(acc.model, T)) {
+            if (Alternatives.compliantLocation(BUNDLE.regions(), e, Set.of("eu")).isPresent()) {
+                BigDecimal cost = BUNDLE.prices().cost(e, acc.pricedInputTokens, acc.pricedCachedInputTokens, acc.pricedOutputTokens,
+                        acc.pricedReasoningTokens).total();
+                assertThat(alt).isLessThanOrEqualTo(cost);
+            }
+        }
+        assertThat(r.getXPotentialSaving().getAmount()).isEqualByComparingTo(acc.listCost.subtract(alt));
+    }
+
+    @Test
+    void contradictoryRequirementsLeaveNoCompliantAlternative() {
+        RollupAccumulator acc = new RollupAccumulator().add(PricedEvents.sample(kind(3, "x1")));
+        UsageSample us = PricedEvents.sample(kind(3, "x2"));
+        us.residencyRequirement = List.of("us");
+        acc.add(us);
+        assertThat(acc.residencyRequirement).containsExactly("(none)");
+        assertThat(Rollups.build("k", RollupGranularity.day, DAY, DAY + 86_400_000, acc, 0, false, BUNDLE, T).getXCheapestAlternative())
+                .isNull();
+        // Without the contradiction there is one (so the assertion above is not vacuous).
+        RollupAccumulator eu = new RollupAccumulator().add(PricedEvents.sample(kind(3, "x3")));
+        assertThat(Rollups.build("k", RollupGranularity.day, DAY, DAY + 86_400_000, eu, 0, false, BUNDLE, T).getXCheapestAlternative())
+                .isNotNull();
+    }
+
+    @Test
+    void theStateSerializerRoundTripsEveryFieldExactly() throws Exception {
+        RollupAccumulator acc = new RollupAccumulator();
+        PricedEvents.calls(300, T, Duration.ofMinutes(30), 11).forEach(e -> acc.add(PricedEvents.sample(e)));
+        DataOutputSerializer out = new DataOutputSerializer(1024);
+        RollupAccumulatorSerializer.INSTANCE.serialize(acc, out);
+        RollupAccumulator back = RollupAccumulatorSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+
+        UsageRollup before = Rollups.build("k", RollupGranularity.hour, DAY, DAY + 3_600_000, acc, 0, false, BUNDLE, T);
+        UsageRollup after = Rollups.build("k", RollupGranularity.hour, DAY, DAY + 3_600_000, back, 0, false, BUNDLE, T);
+        assertThat(after).isEqualTo(before);
+        assertThat(back.residencyRequirement).isEqualTo(acc.residencyRequirement);
+        assertThat(back.pricedReasoningTokens).isEqualTo(acc.pricedReasoningTokens);
+        assertThat(Arrays.asList(back.billedCost, back.listCost)).isEqualTo(Arrays.asList(acc.billedCost, acc.listCost));
+
+        RollupAccumulator copy = RollupAccumulatorSerializer.INSTANCE.copy(acc);
+        assertThat(Rollups.build("k", RollupGranularity.hour, DAY, DAY + 3_600_000, copy, 0, false, BUNDLE, T)).isEqualTo(before);
+    }
+
+    @Test
+    void mergingTwoHalvesEqualsAccumulatingTheWhole() {
+        List<LlmCallEvent> calls = PricedEvents.calls(200, T, Duration.ofMinutes(30), 5);
+        RollupAccumulator whole = new RollupAccumulator();
+        RollupAccumulator left = new RollupAccumulator();
+        RollupAccumulator right = new RollupAccumulator();
+        for (int i = 0; i < calls.size(); i++) {
+            UsageSample s = PricedEvents.sample(calls.get(i));
+            whole.add(s);
+            (i % 2 == 0 ? left : right).add(s);
+        }
+        RollupAccumulator merged = left.merge(right);
+        assertThat(merged.listCost).isEqualByComparingTo(whole.listCost);
+        assertThat(merged.requests).isEqualTo(whole.requests);
+        assertThat(merged.inputTokens + merged.outputTokens).isEqualTo(whole.inputTokens + whole.outputTokens);
+        assertThat(merged.billedCost).isEqualByComparingTo(whole.billedCost);
+        assertThat(merged.latency.getN()).isEqualTo(whole.latency.getN());
+    }
+}
