@@ -111,26 +111,34 @@ public final class KafkaEdges {
 
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<UsageSample> out) {
+            UsageSample sample;
             try {
                 if (record.value() == null) {
                     throw new IllegalArgumentException("record has no value (a tombstone); priced events always have one");
                 }
-                out.collect(UsageSamples.from(codec.decode(record.value()), engine, defaultCurrency));
+                sample = UsageSamples.from(codec.decode(record.value()), engine, defaultCurrency);
             } catch (RuntimeException e) {
-                UsageSample s = new UsageSample();
-                UsageSample.Rejected r = new UsageSample.Rejected();
-                r.stage = "rollups-deserialize";
-                r.errorClass = e.getClass().getName();
-                r.errorMessage = e.getMessage() == null ? e.toString() : e.getMessage();
-                r.topic = record.topic();
-                r.partition = record.partition();
-                r.offset = record.offset();
-                r.key = record.key();
-                r.value = record.value();
-                s.rejected = r;
-                s.eventTimeMillis = record.timestamp();
-                out.collect(s);
+                sample = rejected(record, e);
             }
+            // Outside the try: collect() runs the chained operators, whose failures must fail the task
+            // (and restore from the checkpoint), not be mistaken for an unreadable record.
+            out.collect(sample);
+        }
+
+        private static UsageSample rejected(ConsumerRecord<byte[], byte[]> record, RuntimeException e) {
+            UsageSample s = new UsageSample();
+            UsageSample.Rejected r = new UsageSample.Rejected();
+            r.stage = "rollups-deserialize";
+            r.errorClass = e.getClass().getName();
+            r.errorMessage = e.getMessage() == null ? e.toString() : e.getMessage();
+            r.topic = record.topic();
+            r.partition = record.partition();
+            r.offset = record.offset();
+            r.key = record.key();
+            r.value = record.value();
+            s.rejected = r;
+            s.eventTimeMillis = record.timestamp();
+            return s;
         }
 
         @Override

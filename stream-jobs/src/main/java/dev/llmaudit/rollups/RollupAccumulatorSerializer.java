@@ -23,7 +23,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * Flink state serializer for {@link RollupAccumulator}: every field written explicitly (money as
  * unscaled bytes + scale, so nothing is rounded), the KLL sketch as its compact bytes. Written by
  * hand rather than as a POJO because the sketch is not a Flink type, and Kryo is switched off in this
- * job ({@code pipeline.generic-types=false}). The format is versioned through the snapshot.
+ * job ({@code pipeline.generic-types=false}). Every record starts with its layout version.
  */
 public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<RollupAccumulator> {
     private static final long serialVersionUID = 1L;
@@ -57,6 +57,7 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
 
     @Override
     public void serialize(RollupAccumulator a, DataOutputView out) throws IOException {
+        out.writeByte(FORMAT_VERSION);
         for (String s : new String[] {a.tenant, a.team, a.app, a.environment, a.cloud, a.region, a.provider, a.model, a.operation,
                 a.currency}) {
             writeNullable(out, s);
@@ -85,6 +86,11 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
 
     @Override
     public RollupAccumulator deserialize(DataInputView in) throws IOException {
+        int version = in.readByte();
+        if (version != FORMAT_VERSION) {
+            throw new IOException("rollup state written in layout " + version + ", this build reads layout " + FORMAT_VERSION
+                    + "; restore with the build that wrote it or start without state");
+        }
         RollupAccumulator a = new RollupAccumulator();
         a.tenant = readNullable(in);
         a.team = readNullable(in);
@@ -178,15 +184,13 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
         }
     }
 
-    /** Snapshot of the (stateless) serializer; bump FORMAT_VERSION and migrate when the layout changes. */
+    /**
+     * Snapshot of the (stateless) serializer. Each record starts with its layout version, so a later
+     * layout can still read state written by this one.
+     */
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<RollupAccumulator> {
         public Snapshot() {
             super(() -> INSTANCE);
-        }
-
-        @Override
-        public int getCurrentVersion() {
-            return FORMAT_VERSION;
         }
     }
 

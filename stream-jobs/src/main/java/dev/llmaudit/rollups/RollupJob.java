@@ -5,11 +5,13 @@ import dev.llmaudit.avro.RollupGranularity;
 import dev.llmaudit.avro.UsageRollup;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
@@ -21,9 +23,9 @@ import org.apache.flink.util.OutputTag;
  *
  * <pre>
  * samples ─ split-rejected ─┬─ dead letters
- *                           └─ keyBy(dimensions) ─┬─ hourly windows ─┬─ rollups (revision 0, 1, ...)
- *                                                 │                  └─ too late ─ corrections
- *                                                 └─ daily windows ─ (same)
+ *                           └─ keyBy(dimensions) ─ closed-window guard ─┬─ hourly windows ─┬─ rollups (revision 0, 1, ...)
+ *                                                                       │                  └─ too late ─ corrections
+ *                                                                       └─ daily windows ─ (same)
  * </pre>
  *
  * Every operator has a stable uid so a job restored from a checkpoint or savepoint finds its state.
@@ -72,13 +74,25 @@ public final class RollupJob {
         SingleOutputStreamOperator<UsageSample> accepted = samples
                 .process(new RollupFunctions.SplitRejected(DEAD_LETTERS, clock), TypeInformation.of(UsageSample.class))
                 .uid("split-rejected").name("split rejected records");
-        KeyedStream<UsageSample, String> byDimensions = accepted.keyBy(UsageSamples::dimensionKey, Types.STRING);
+        Map<RollupGranularity, OutputTag<UsageSample>> open = new EnumMap<>(RollupGranularity.class);
+        Map<RollupGranularity, OutputTag<UsageSample>> closed = new EnumMap<>(RollupGranularity.class);
+        for (RollupGranularity g : RollupGranularity.values()) {
+            open.put(g, ClosedWindowGuard.openTag(g));
+            closed.put(g, ClosedWindowGuard.closedTag(g));
+        }
+        SingleOutputStreamOperator<UsageSample> guarded = accepted.keyBy(UsageSamples::dimensionKey, Types.STRING)
+                .transform("closed-window guard", Types.POJO(UsageSample.class),
+                        new ClosedWindowGuard(settings.allowedLateness().toMillis(), open, closed))
+                .uid("closed-window-guard");
 
         DataStream<UsageRollup> all = null;
         for (RollupGranularity g : RollupGranularity.values()) {
             OutputTag<UsageSample> tooLate = tooLateTag(g);
+            // The guard's outputs keep the keyed partitioning (same subtask), so they may be used as keyed again.
+            KeyedStream<UsageSample, String> byDimensions =
+                    DataStreamUtils.reinterpretAsKeyedStream(guarded.getSideOutput(open.get(g)), UsageSamples::dimensionKey, Types.STRING);
             SingleOutputStreamOperator<UsageRollup> rollups = windows(byDimensions, g, settings, bundleArchive, clock, tooLate);
-            DataStream<UsageRollup> corrections = rollups.getSideOutput(tooLate)
+            DataStream<UsageRollup> corrections = rollups.getSideOutput(tooLate).union(guarded.getSideOutput(closed.get(g)))
                     .process(new RollupFunctions.TooLateCorrection(g, WINDOWS.get(g), bundleArchive, clock), ROLLUP_TYPE)
                     .uid(g + "-corrections").name(label(g) + " corrections");
             DataStream<UsageRollup> both = rollups.union(corrections);

@@ -78,19 +78,24 @@ public final class RollupsMain {
             throw new IllegalArgumentException(problem);
         }
         String archive = packBundle(c.bundleDir());
-        WatermarkStrategy<UsageSample> watermarks = WatermarkStrategy.<UsageSample>forBoundedOutOfOrderness(c.outOfOrderness())
-                // Rejected records carry no event time; they must not move the watermark.
-                .withTimestampAssigner((s, kafkaTime) -> s.isRejected() ? Long.MIN_VALUE : s.eventTimeMillis)
-                .withIdleness(c.idleness());
-        DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c, archive), watermarks, "priced events")
+        DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c, archive), watermarks(c), "priced events")
                 .uid("priced-events-source");
         RollupJob.Outputs out = RollupJob.build(samples, c.settings(), archive, clock);
         out.rollups().sinkTo(KafkaEdges.rollupSink(c)).uid("rollups-sink").name("llm.usage.rollups (exactly once)");
         out.deadLetters().sinkTo(KafkaEdges.deadLetterSink(c)).uid("dead-letter-sink").name("dead letters (exactly once)");
     }
 
+    /** Event time from each call; watermarks trail the newest event by the configured out-of-orderness. */
+    public static WatermarkStrategy<UsageSample> watermarks(RollupsConfig c) {
+        return WatermarkStrategy.<UsageSample>forBoundedOutOfOrderness(c.outOfOrderness())
+                // Rejected records carry no event time; they must not move the watermark.
+                .withTimestampAssigner((s, kafkaTime) -> s.isRejected() ? Long.MIN_VALUE : s.eventTimeMillis)
+                // A partition without traffic must not hold every window open.
+                .withIdleness(c.idleness());
+    }
+
     /** Validates the bundle directory and packs it to ship inside the job graph (task managers need no files). */
-    static String packBundle(Path dir) throws IOException {
+    public static String packBundle(Path dir) throws IOException {
         BundleLoader.Result r = BundleLoader.load(dir);
         if (!r.ok()) {
             StringBuilder b = new StringBuilder("policy bundle " + dir + " is invalid (fix it or point bundle.dir elsewhere):");

@@ -1,5 +1,6 @@
 package dev.llmaudit.enforcer;
 
+import dev.llmaudit.jobs.CommittedRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmaudit.avro.BudgetStatus;
@@ -118,7 +119,7 @@ class EnforcerCrashIT {
         waitFor(() -> {
             pricedIds.clear();
             duplicatesSeen.clear();
-            read(cluster, topics.priced(), (t, b) -> b, r -> {
+            CommittedRecords.read(cluster, topics.priced(), (t, b) -> b, r -> {
                 if (!pricedIds.add(r.key())) {
                     duplicatesSeen.add(r.key());
                 }
@@ -144,19 +145,19 @@ class EnforcerCrashIT {
         // The budget sub-topology runs behind the priced one (its input is a repartition topic): wait for it.
         waitFor(() -> {
             Set<String> seen = new HashSet<>();
-            read(cluster, topics.violations(), (t, b) -> b, r -> seen.add(r.key()));
+            CommittedRecords.read(cluster, topics.violations(), (t, b) -> b, r -> seen.add(r.key()));
             return seen.containsAll(expectedViolationIds);
         }, Duration.ofMinutes(3), "every expected violation", last, dir);
         last.destroy();
         assertThat(last.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
         List<PolicyViolation> violations = new ArrayList<>();
-        read(cluster, topics.violations(), new ConfluentAvroDeserializer<>(client, PolicyViolation.class), r -> violations.add(r.value()));
+        CommittedRecords.read(cluster, topics.violations(), new ConfluentAvroDeserializer<>(client, PolicyViolation.class), r -> violations.add(r.value()));
         Map<String, BudgetStatus> latestBudget = new HashMap<>();
-        read(cluster, topics.budgetStatus(), new ConfluentAvroDeserializer<>(client, BudgetStatus.class), r -> latestBudget.put(r.key(), r.value()));
+        CommittedRecords.read(cluster, topics.budgetStatus(), new ConfluentAvroDeserializer<>(client, BudgetStatus.class), r -> latestBudget.put(r.key(), r.value()));
         long[] pricedCount = {0};
         BigDecimal[] pricedTotal = {BigDecimal.ZERO};
-        read(cluster, topics.priced(), new ConfluentAvroDeserializer<>(client, PricedLlmCall.class), r -> {
+        CommittedRecords.read(cluster, topics.priced(), new ConfluentAvroDeserializer<>(client, PricedLlmCall.class), r -> {
             pricedCount[0]++;
             if (r.value().getCost() != null) {
                 pricedTotal[0] = pricedTotal[0].add(r.value().getCost().getAmount());
@@ -251,26 +252,6 @@ class EnforcerCrashIT {
             var offsets = admin.listOffsets(specs, new org.apache.kafka.clients.admin.ListOffsetsOptions(
                     org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
             return offsets.values().stream().mapToLong(o -> o.offset()).sum();
-        }
-    }
-
-    /** Reads the whole topic from the start, read_committed, until it stays quiet. */
-    static <V> void read(KafkaCluster cluster, String topic, Deserializer<V> values, Consumer<ConsumerRecord<String, V>> each) {
-        Properties p = cluster.clientProperties();
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + System.nanoTime());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000");
-        try (KafkaConsumer<String, V> c = new KafkaConsumer<>(p, new StringDeserializer(), values)) {
-            c.subscribe(List.of(topic));
-            int empty = 0;
-            while (empty < 3) {
-                var batch = c.poll(Duration.ofMillis(300));
-                if (batch.isEmpty()) {
-                    empty++;
-                }
-                batch.forEach(each);
-            }
         }
     }
 }

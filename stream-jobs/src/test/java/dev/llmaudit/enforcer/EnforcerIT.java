@@ -85,7 +85,7 @@ class EnforcerIT {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (out.size() < expected && System.nanoTime() < deadline) {
             out.clear();
-            EnforcerCrashIT.read(cluster, topics.priced(), new ConfluentAvroDeserializer<>(client, PricedLlmCall.class), r -> out.add(r.value()));
+            dev.llmaudit.jobs.CommittedRecords.read(cluster, topics.priced(), new ConfluentAvroDeserializer<>(client, PricedLlmCall.class), r -> out.add(r.value()));
         }
         out.sort(java.util.Comparator.comparing(p -> p.getEvent().getEventId()));
         return out;
