@@ -1,5 +1,6 @@
 package dev.llmaudit.enforcer;
 
+import dev.llmaudit.jobs.Topics;
 import com.sun.net.httpserver.HttpServer;
 import dev.llmaudit.policy.load.BundleLoader;
 import dev.llmaudit.policy.load.Problems;
@@ -13,16 +14,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -105,30 +99,11 @@ public final class Enforcer implements AutoCloseable {
 
     /** Creates missing topics (compacted where the contract says so); existing topics are left as they are. */
     static void createTopics(EnforcerConfig config) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", config.bootstrapServers());
         EnforcerTopics t = config.topics();
-        try (Admin admin = Admin.create(p)) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (String name : List.of(t.events(), t.dlq(), t.priced(), t.violations(), t.budgetStatus(), t.policies())) {
-                if (existing.contains(name)) {
-                    continue;
-                }
-                boolean compact = name.equals(t.budgetStatus()) || name.equals(t.policies());
-                NewTopic n = new NewTopic(name, Optional.of(name.equals(t.policies()) ? 1 : config.topicPartitions()), Optional.empty());
-                if (compact) {
-                    n.configs(Map.of("cleanup.policy", "compact"));
-                }
-                missing.add(n);
-            }
-            if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-                LOG.info("Created topics {}", missing.stream().map(NewTopic::name).toList());
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot check or create the enforcer's topics at " + config.bootstrapServers() + ": " + e, e);
-        }
+        int n = config.topicPartitions();
+        Topics.ensure(config.bootstrapServers(), List.of(new Topics.Spec(t.events(), n, false), new Topics.Spec(t.dlq(), n, false),
+                new Topics.Spec(t.priced(), n, false), new Topics.Spec(t.violations(), n, false), new Topics.Spec(t.budgetStatus(), n, true),
+                new Topics.Spec(t.policies(), 1, true)));
     }
 
     @Override

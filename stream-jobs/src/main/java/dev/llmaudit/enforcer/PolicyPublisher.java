@@ -1,5 +1,6 @@
 package dev.llmaudit.enforcer;
 
+import dev.llmaudit.jobs.Topics;
 import dev.llmaudit.policy.load.BundleArchive;
 import dev.llmaudit.policy.load.BundleLoader;
 import java.io.IOException;
@@ -22,18 +23,10 @@ public final class PolicyPublisher {
         if (!r.ok()) {
             return r;
         }
-        Properties admin = new Properties();
-        admin.put("bootstrap.servers", bootstrapServers);
-        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
-            if (!a.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
-                a.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic(topic, java.util.Optional.of(1), java.util.Optional.empty())
-                        .configs(java.util.Map.of("cleanup.policy", "compact")))).all().get(30, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IOException("cannot reach Kafka at " + bootstrapServers + " to create " + topic + ": " + e.getMessage(), e);
+        try {
+            Topics.ensure(bootstrapServers, java.util.List.of(new Topics.Spec(topic, 1, true)));
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage(), e);
         }
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrapServers);

@@ -2,6 +2,7 @@ package dev.llmaudit.rollups;
 
 import dev.llmaudit.enforcer.EnforcerTopics;
 import dev.llmaudit.jobs.JobSettings;
+import dev.llmaudit.jobs.Topics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,16 +17,17 @@ import java.util.Map;
  *
  * @param bounded stop at the end offsets found at start (flushing every window) instead of running forever
  * @param checkpointDir where a local run keeps checkpoints (and resumes from); null = Flink's default
+ * @param createTopics create the output topics (rollups compacted, dead letters) when missing
  */
 public record RollupsConfig(String jobName, String bootstrapServers, Map<String, String> registry, Path bundleDir,
                             String pricedTopic, String rollupsTopic, String dlqTopic, String groupId, String transactionalIdPrefix,
                             Duration transactionTimeout, Duration outOfOrderness, Duration idleness, Duration allowedLateness,
                             Duration checkpointInterval, Path checkpointDir, int parallelism, boolean bounded, String defaultCurrency,
-                            Map<String, String> kafka, Map<String, String> flink) {
+                            boolean createTopics, int topicPartitions, Map<String, String> kafka, Map<String, String> flink) {
     static final List<String> KEYS = List.of("job.name", "bootstrap.servers", "schema.registry.url",
             "schema.registry.basic.auth.user.info", "bundle.dir", "topic.priced", "topic.rollups", "topic.dlq", "group.id",
             "transactional.id.prefix", "transaction.timeout", "out.of.orderness", "idleness", "allowed.lateness",
-            "checkpoint.interval", "checkpoint.dir", "parallelism", "bounded", "default.currency");
+            "checkpoint.interval", "checkpoint.dir", "parallelism", "bounded", "default.currency", "create.topics", "topic.partitions");
     /** Topic of the rollups (compacted, keyed by x_RollupKey). */
     public static final String DEFAULT_ROLLUPS_TOPIC = "llm.usage.rollups";
     /**
@@ -63,7 +65,8 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                     Duration.parse(s.get("out.of.orderness", "PT30S")), Duration.parse(s.get("idleness", "PT1M")),
                     Duration.parse(s.get("allowed.lateness", "PT6H")), Duration.parse(s.get("checkpoint.interval", "PT10S")),
                     dir == null ? null : Path.of(dir), Integer.parseInt(s.get("parallelism", "2")),
-                    Boolean.parseBoolean(s.get("bounded", "false")), s.get("default.currency", "USD"), s.passthrough("kafka."),
+                    Boolean.parseBoolean(s.get("bounded", "false")), s.get("default.currency", "USD"),
+                    Boolean.parseBoolean(s.get("create.topics", "true")), Integer.parseInt(s.get("topic.partitions", "3")), s.passthrough("kafka."),
                     s.passthrough("flink."));
         } catch (java.time.format.DateTimeParseException | NumberFormatException e) {
             throw new IllegalArgumentException("invalid rollups setting: " + e.getMessage()
@@ -78,6 +81,11 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                     + " raise the broker limit first or lower transaction.timeout");
         }
         return List.of();
+    }
+
+    /** The topics this job writes, as it expects them. */
+    public List<Topics.Spec> outputTopics() {
+        return List.of(new Topics.Spec(rollupsTopic, topicPartitions, true), new Topics.Spec(dlqTopic, topicPartitions, false));
     }
 
     /** The settings the job functions need at run time (serializable, shipped with the job graph). */

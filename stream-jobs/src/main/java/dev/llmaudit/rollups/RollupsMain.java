@@ -1,5 +1,6 @@
 package dev.llmaudit.rollups;
 
+import dev.llmaudit.jobs.Topics;
 import dev.llmaudit.policy.load.BundleArchive;
 import dev.llmaudit.policy.load.BundleLoader;
 import java.io.IOException;
@@ -78,6 +79,9 @@ public final class RollupsMain {
             throw new IllegalArgumentException(problem);
         }
         String archive = packBundle(c.bundleDir());
+        if (c.createTopics()) {
+            Topics.ensure(c.bootstrapServers(), c.outputTopics());
+        }
         DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c, archive), watermarks(c), "priced events")
                 .uid("priced-events-source");
         RollupJob.Outputs out = RollupJob.build(samples, c.settings(), archive, clock);
