@@ -128,7 +128,7 @@ final class RollupFunctions {
         @Override
         public void processElement(UsageSample s, Context ctx, Collector<UsageRollup> out) {
             long start = TimeWindow.getWindowStartWithOffset(s.eventTimeMillis, 0, windowMillis);
-            String key = Rollups.correctionKey(Rollups.rollupKey(granularity, start, UsageSamples.dimensionKey(s)), s.eventId);
+            String key = Rollups.correctionKey(Rollups.rollupKey(granularity, start, UsageSamples.keyOf(s)), s.eventId);
             out.collect(Rollups.build(key, granularity, start, start + windowMillis, new RollupAccumulator().add(s), 0, true, bundle,
                     clock.instant()));
         }

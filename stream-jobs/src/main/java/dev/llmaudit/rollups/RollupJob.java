@@ -80,7 +80,7 @@ public final class RollupJob {
             open.put(g, ClosedWindowGuard.openTag(g));
             closed.put(g, ClosedWindowGuard.closedTag(g));
         }
-        SingleOutputStreamOperator<UsageSample> guarded = accepted.keyBy(UsageSamples::dimensionKey, Types.STRING)
+        SingleOutputStreamOperator<UsageSample> guarded = accepted.keyBy(UsageSamples::keyOf, Types.STRING)
                 .transform("closed-window guard", Types.POJO(UsageSample.class),
                         new ClosedWindowGuard(settings.allowedLateness().toMillis(), open, closed))
                 .uid("closed-window-guard");
@@ -90,7 +90,7 @@ public final class RollupJob {
             OutputTag<UsageSample> tooLate = tooLateTag(g);
             // The guard's outputs keep the keyed partitioning (same subtask), so they may be used as keyed again.
             KeyedStream<UsageSample, String> byDimensions =
-                    DataStreamUtils.reinterpretAsKeyedStream(guarded.getSideOutput(open.get(g)), UsageSamples::dimensionKey, Types.STRING);
+                    DataStreamUtils.reinterpretAsKeyedStream(guarded.getSideOutput(open.get(g)), UsageSamples::keyOf, Types.STRING);
             SingleOutputStreamOperator<UsageRollup> rollups = windows(byDimensions, g, settings, bundleArchive, clock, tooLate);
             DataStream<UsageRollup> corrections = rollups.getSideOutput(tooLate).union(guarded.getSideOutput(closed.get(g)))
                     .process(new RollupFunctions.TooLateCorrection(g, WINDOWS.get(g), bundleArchive, clock), ROLLUP_TYPE)

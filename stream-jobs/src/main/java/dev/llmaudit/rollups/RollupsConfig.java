@@ -16,7 +16,8 @@ import java.util.Map;
  * Flink configuration of a local run.
  *
  * @param bounded stop at the end offsets found at start (flushing every window) instead of running forever
- * @param checkpointDir where a local run keeps checkpoints (and resumes from); null = Flink's default
+ * @param checkpointDir where checkpoints go (a local run also resumes from the newest); null = the cluster's
+ *     {@code execution.checkpointing.dir}, or a directory under the temp dir for a local run
  * @param createTopics create the output topics (rollups compacted, dead letters) when missing
  */
 public record RollupsConfig(String jobName, String bootstrapServers, Map<String, String> registry, Path bundleDir,
@@ -81,6 +82,12 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                     + " raise the broker limit first or lower transaction.timeout");
         }
         return List.of();
+    }
+
+    public RollupsConfig withCheckpointDir(Path dir) {
+        return new RollupsConfig(jobName, bootstrapServers, registry, bundleDir, pricedTopic, rollupsTopic, dlqTopic, groupId,
+                transactionalIdPrefix, transactionTimeout, outOfOrderness, idleness, allowedLateness, checkpointInterval, dir, parallelism,
+                bounded, defaultCurrency, createTopics, topicPartitions, kafka, flink);
     }
 
     /** The topics this job writes, as it expects them. */

@@ -44,8 +44,14 @@ public final class RollupsMain {
         env.execute(c.jobName());
     }
 
-    /** Starts the job without waiting for it (the CLI's local run watches and cancels it). */
+    /**
+     * Starts the job in this process without waiting for it (the CLI's local run watches and cancels it).
+     * Without a configured checkpoint directory, checkpoints go to {@code <tmp>/llm-audit-rollups/<group.id>}.
+     */
     public static JobClient start(RollupsConfig c, Clock clock) throws Exception {
+        if (c.checkpointDir() == null) {
+            c = c.withCheckpointDir(Path.of(System.getProperty("java.io.tmpdir"), "llm-audit-rollups", c.groupId()));
+        }
         StreamExecutionEnvironment env = environment(c);
         define(env, c, clock);
         return env.executeAsync(c.jobName());
@@ -61,6 +67,7 @@ public final class RollupsMain {
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         conf.set(PipelineOptions.OBJECT_REUSE, true);
         if (c.checkpointDir() != null) {
+            // Window state outgrows the JobManager's 5 MB in-memory checkpoint limit quickly: keep checkpoints in files.
             Files.createDirectories(c.checkpointDir());
             conf.setString("execution.checkpointing.dir", c.checkpointDir().toUri().toString());
             conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
@@ -109,17 +116,23 @@ public final class RollupsMain {
         return BundleArchive.pack(dir);
     }
 
-    /** The newest completed checkpoint ({@code <job>/chk-N/_metadata}) under the directory, if any. */
+    /**
+     * The newest completed checkpoint ({@code <job>/chk-N/_metadata}) under the directory, if any. The
+     * directory must belong to this job alone (one {@code checkpoint.dir} per job).
+     */
     static Optional<Path> latestCheckpoint(Path dir) throws IOException {
+        record Candidate(Path dir, long modified) {}
         try (Stream<Path> files = Files.find(dir, 3, (p, a) -> p.getFileName().toString().equals("_metadata")
                 && p.getParent().getFileName().toString().startsWith("chk-"))) {
-            return files.max(Comparator.comparing((Path p) -> {
+            return files.map(p -> {
                 try {
-                    return Files.getLastModifiedTime(p);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    return new Candidate(p.getParent(), Files.getLastModifiedTime(p).toMillis());
+                } catch (IOException vanished) {
+                    return null;   // subsumed and deleted meanwhile
                 }
-            })).map(Path::getParent);
+            }).filter(java.util.Objects::nonNull).max(Comparator.comparingLong(Candidate::modified)).map(Candidate::dir);
+        } catch (java.io.UncheckedIOException vanished) {
+            return Optional.empty();
         }
     }
 }

@@ -46,6 +46,9 @@ public class UsageSample {
     /** Jurisdictions the call's data had to stay in (sorted); empty = no requirement. */
     public List<String> residencyRequirement = List.of();
 
+    /** {@link UsageSamples#dimensionKey} of the fields above, computed once; null for rejected records. */
+    public String dimensionKey;
+
     /** Set when the Kafka record could not be decoded; the record then goes to the dead-letter topic. */
     public Rejected rejected;
 

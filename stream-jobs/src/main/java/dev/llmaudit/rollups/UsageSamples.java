@@ -7,7 +7,6 @@ import dev.llmaudit.policy.avro.LlmCalls;
 import dev.llmaudit.policy.engine.PolicyEngine;
 import dev.llmaudit.policy.model.LlmCall;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.TreeSet;
 
 /** Turns the enforcer's priced events into {@link UsageSample}s (pure; no Flink state). */
@@ -60,20 +59,22 @@ public final class UsageSamples {
         s.priceEntry = priced.getPriceEntry();
         s.catalogVersion = priced.getCatalogVersion();
         s.residencyRequirement = new ArrayList<>(new TreeSet<>(engine.residencyRequirement(call)));
+        s.dimensionKey = dimensionKey(s);
         return s;
     }
 
     /** The grouping key of the rollup dimensions (window not included); '|' separated, '-' for absent. */
     public static String dimensionKey(UsageSample s) {
         StringBuilder b = new StringBuilder(128);
-        for (String part : List.of(nz(s.tenant), nz(s.team), nz(s.app), nz(s.environment), nz(s.cloud), nz(s.region),
-                nz(s.provider), nz(s.model), nz(s.operation), nz(s.currency))) {
-            if (b.length() > 0) {
-                b.append('|');
-            }
-            b.append(part);
-        }
+        b.append(nz(s.tenant)).append('|').append(nz(s.team)).append('|').append(nz(s.app)).append('|').append(nz(s.environment))
+                .append('|').append(nz(s.cloud)).append('|').append(nz(s.region)).append('|').append(nz(s.provider)).append('|')
+                .append(nz(s.model)).append('|').append(nz(s.operation)).append('|').append(nz(s.currency));
         return b.toString();
+    }
+
+    /** The key the job groups by: computed once when the sample is made (the key selector runs several times per record). */
+    public static String keyOf(UsageSample s) {
+        return s.dimensionKey != null ? s.dimensionKey : dimensionKey(s);
     }
 
     private static String nz(String v) {

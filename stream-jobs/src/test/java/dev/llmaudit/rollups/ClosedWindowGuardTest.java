@@ -33,7 +33,7 @@ class ClosedWindowGuardTest {
 
     KeyedOneInputStreamOperatorTestHarness<String, UsageSample, UsageSample> harness() throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(new ClosedWindowGuard(LATENESS.toMillis(), open, closed),
-                UsageSamples::dimensionKey, Types.STRING);
+                UsageSamples::keyOf, Types.STRING);
     }
 
     static void send(KeyedOneInputStreamOperatorTestHarness<String, UsageSample, UsageSample> h, String id, Instant t) throws Exception {
@@ -85,13 +85,13 @@ class ClosedWindowGuardTest {
         Instant hour = DAY.plus(Duration.ofHours(10));
         java.util.function.Supplier<KeyedOneInputStreamOperatorTestHarness<String, UsageSample, UsageRollup>> windows = () -> {
             var env = org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
-            var op = RollupJob.windows(env.fromData(UsageSample.class, new UsageSample()).keyBy(UsageSamples::dimensionKey, Types.STRING),
+            var op = RollupJob.windows(env.fromData(UsageSample.class, new UsageSample()).keyBy(UsageSamples::keyOf, Types.STRING),
                     RollupGranularity.hour, new RollupSettings(LATENESS, "USD"), PricedEvents.ARCHIVE, java.time.Clock.systemUTC(),
                     RollupJob.tooLateTag(RollupGranularity.hour));
             try {
                 return new KeyedOneInputStreamOperatorTestHarness<>(
                         ((org.apache.flink.streaming.api.transformations.OneInputTransformation<UsageSample, UsageRollup>) op.getTransformation())
-                                .getOperator(), UsageSamples::dimensionKey, Types.STRING);
+                                .getOperator(), UsageSamples::keyOf, Types.STRING);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

@@ -43,11 +43,11 @@ class RollupWindowsHarnessTest {
     void setUp() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         SingleOutputStreamOperator<UsageRollup> windows = RollupJob.windows(
-                env.fromData(UsageSample.class, PricedEvents.sample(call("seed", HOUR, 4))).keyBy(UsageSamples::dimensionKey, Types.STRING),
+                env.fromData(UsageSample.class, PricedEvents.sample(call("seed", HOUR, 4))).keyBy(UsageSamples::keyOf, Types.STRING),
                 RollupGranularity.hour, new RollupSettings(LATENESS, "USD"), PricedEvents.ARCHIVE, CLOCK, tooLate);
         OneInputStreamOperator<UsageSample, UsageRollup> operator =
                 ((OneInputTransformation<UsageSample, UsageRollup>) windows.getTransformation()).getOperator();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, UsageSamples::dimensionKey, Types.STRING);
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, UsageSamples::keyOf, Types.STRING);
         harness.open();
     }
 
@@ -129,7 +129,7 @@ class RollupWindowsHarnessTest {
         UsageRollup c = corrections.extractOutputValues().get(0);
         assertThat(c.getXIsCorrection()).isTrue();
         assertThat(c.getXRollupKey()).isEqualTo(Rollups.correctionKey(
-                Rollups.rollupKey(RollupGranularity.hour, HOUR.toEpochMilli(), UsageSamples.dimensionKey(s)), "stray"));
+                Rollups.rollupKey(RollupGranularity.hour, HOUR.toEpochMilli(), UsageSamples.keyOf(s)), "stray"));
         assertThat(c.getChargePeriodStart()).isEqualTo(HOUR);
         assertThat(c.getXRequestCount()).isEqualTo(1);
         assertThat(c.getListCost().getAmount()).isEqualByComparingTo(s.cost);
