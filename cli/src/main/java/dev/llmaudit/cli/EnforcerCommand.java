@@ -26,7 +26,8 @@ final class EnforcerCommand implements Runnable {
             description = {"Run the enforcer until Ctrl-C. Settings come from --config (a properties file) and",
                     "LLM_AUDIT_ENFORCER_<KEY> / LLM_AUDIT_BOOTSTRAP_SERVERS / LLM_AUDIT_SCHEMA_REGISTRY_URL environment variables.",
                     "Keys: application.id, bootstrap.servers, schema.registry.url, bundle.dir, dedup.horizon, state.dir, http.port,",
-                    "topic.{events,dlq,priced,violations,budget.status,policies}, create.topics, topic.partitions, streams.*"})
+                    "topic.{events,dlq,priced,violations,budget.status,policies}, create.topics, topic.partitions,",
+                    "budget.status.interval, streams.*"})
     static final class Run implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

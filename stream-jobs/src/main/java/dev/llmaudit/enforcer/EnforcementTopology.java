@@ -25,8 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -36,9 +38,11 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
@@ -68,6 +72,7 @@ public final class EnforcementTopology {
     private static final Logger LOG = LoggerFactory.getLogger(EnforcementTopology.class);
     static final String DEDUP_STORE = "dedup-store";
     static final String BUDGET_STORE = "budget-store";
+    static final Duration DEFAULT_STATUS_INTERVAL = Duration.ofSeconds(1);
     static final String POLICY_STORE = "policy-store";
 
     private EnforcementTopology() {}
@@ -78,14 +83,26 @@ public final class EnforcementTopology {
     /** Result of evaluation. */
     record Evaluated(PricedLlmCall priced, List<PolicyViolation> violations, List<BudgetContribution> contributions) {}
 
-    /** Result of a budget update. */
+    /** Output of the budget processor: threshold crossings (at once) or a status (on the status interval). */
     record BudgetUpdate(BudgetStatus status, List<PolicyViolation> crossings) {}
 
     public static Topology build(EnforcerTopics topics, EngineHolder engines, SchemaRegistryClient registry, Duration dedupHorizon) {
+        return build(topics, engines, registry, dedupHorizon, DEFAULT_STATUS_INTERVAL);
+    }
+
+    /**
+     * @param statusInterval how often the latest status of each budget that changed is written to the
+     *     budget status topic (a compacted topic keeps only the latest anyway; threshold crossings are
+     *     written at once)
+     */
+    public static Topology build(EnforcerTopics topics, EngineHolder engines, SchemaRegistryClient registry, Duration dedupHorizon,
+                                 Duration statusInterval) {
         StreamsBuilder b = new StreamsBuilder();
         b.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(DEDUP_STORE, dedupHorizon.plusDays(1), dedupHorizon, false), Serdes.String(), Serdes.Long()));
-        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), BudgetCodec.budgets()));
+        // Cached: a hot budget is updated by many events between commits; only its last value is logged.
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), BudgetCodec.budgets())
+                .withCachingEnabled());
         b.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(POLICY_STORE), Serdes.String(), Serdes.String())
                         .withLoggingDisabled(),
                 topics.policies(), Consumed.with(Serdes.String(), Serdes.String()), () -> new PolicyProcessor(engines));
@@ -109,8 +126,9 @@ public final class EnforcementTopology {
         KStream<String, BudgetUpdate> budgets = evaluated
                 .flatMap((k, v) -> v.contributions().stream().map(c -> KeyValue.pair(c.ledgerKey(), c)).toList(), Named.as("budget-contributions"))
                 .repartition(Repartitioned.with(Serdes.String(), BudgetCodec.contributions()).withName("budget-by-period"))
-                .process(() -> new BudgetProcessor(engines), Named.as("accumulate-budgets"), BUDGET_STORE);
-        budgets.mapValues(BudgetUpdate::status, Named.as("budget-status"))
+                .process(() -> new BudgetProcessor(engines, statusInterval), Named.as("accumulate-budgets"), BUDGET_STORE);
+        budgets.filter((k, v) -> v.status() != null, Named.as("budget-status-changed"))
+                .mapValues(BudgetUpdate::status, Named.as("budget-status"))
                 .to(topics.budgetStatus(), Produced.with(Serdes.String(), ConfluentAvroSerde.forType(BudgetStatus.class, registry, true))
                         .withName("budget-status-sink"));
         budgets.flatMap((k, v) -> v.crossings().stream().map(x -> KeyValue.pair(x.getViolationId(), x)).toList(), Named.as("threshold-crossings"))
@@ -265,19 +283,33 @@ public final class EnforcementTopology {
 
     // ------------------------------------------------------------------ budgets
 
+    /**
+     * Accumulates contributions per budget instance and period. Threshold crossings go out with the
+     * contribution that caused them; statuses go out every {@code statusInterval} for the budgets that
+     * changed since (not once per event: that was most of the enforcer's writes). Changed-but-unwritten
+     * keys live only in memory, so after a restart or rebalance every budget of the task is written again:
+     * the store is restored exactly (same transaction as the inputs), so the statuses are too.
+     */
     static final class BudgetProcessor implements Processor<String, BudgetContribution, String, BudgetUpdate> {
         private final EngineHolder engines;
+        private final Duration statusInterval;
+        private final Set<String> changed = new LinkedHashSet<>();
         private ProcessorContext<String, BudgetUpdate> context;
         private KeyValueStore<String, BudgetCodec.Budget> store;
 
-        BudgetProcessor(EngineHolder engines) {
+        BudgetProcessor(EngineHolder engines, Duration statusInterval) {
             this.engines = engines;
+            this.statusInterval = statusInterval;
         }
 
         @Override
         public void init(ProcessorContext<String, BudgetUpdate> context) {
             this.context = context;
             this.store = context.getStateStore(BUDGET_STORE);
+            try (KeyValueIterator<String, BudgetCodec.Budget> all = store.all()) {
+                all.forEachRemaining(kv -> changed.add(kv.key));
+            }
+            context.schedule(statusInterval, PunctuationType.WALL_CLOCK_TIME, this::writeStatuses);
         }
 
         @Override
@@ -286,6 +318,10 @@ public final class EnforcementTopology {
             BudgetCodec.Budget before = store.get(record.key());
             BudgetLedger.Update u = BudgetLedger.apply(before == null ? BudgetLedger.State.EMPTY : before.state(), c);
             store.put(record.key(), new BudgetCodec.Budget(c, u.state()));
+            changed.add(record.key());
+            if (u.crossed().isEmpty()) {
+                return;
+            }
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             PolicyEngine engine = engines.engine();
             List<PolicyViolation> crossings = new ArrayList<>();
@@ -308,12 +344,26 @@ public final class EnforcementTopology {
                 });
                 crossings.add(v.build());
             }
-            BudgetStatus status = BudgetStatus.newBuilder().setBudgetId(c.budgetId()).setScope(c.scope())
-                    .setPeriod(BudgetPeriod.valueOf(c.period().id())).setPeriodStart(c.periodStart()).setPeriodEnd(c.periodEnd())
-                    .setTimeZone(c.timeZone()).setSpent(money(u.state().spent(), c.currency())).setLimit(money(c.limit(), c.currency()))
-                    .setLastThresholdCrossed(u.state().lastThreshold()).setUnpricedCalls(u.state().unpricedCalls())
-                    .setUpdatedAt(now).setBundleVersion(engine.bundle().version()).build();
-            context.forward(record.withValue(new BudgetUpdate(status, crossings)));
+            context.forward(record.withValue(new BudgetUpdate(null, crossings)));
+        }
+
+        private void writeStatuses(long now) {
+            PolicyEngine engine = engines.engine();
+            for (String key : changed) {
+                BudgetCodec.Budget b = store.get(key);
+                if (b == null) {
+                    continue;
+                }
+                BudgetContribution c = b.last();
+                BudgetLedger.State state = b.state();
+                BudgetStatus status = BudgetStatus.newBuilder().setBudgetId(c.budgetId()).setScope(c.scope())
+                        .setPeriod(BudgetPeriod.valueOf(c.period().id())).setPeriodStart(c.periodStart()).setPeriodEnd(c.periodEnd())
+                        .setTimeZone(c.timeZone()).setSpent(money(state.spent(), c.currency())).setLimit(money(c.limit(), c.currency()))
+                        .setLastThresholdCrossed(state.lastThreshold()).setUnpricedCalls(state.unpricedCalls())
+                        .setUpdatedAt(Instant.ofEpochMilli(now)).setBundleVersion(engine.bundle().version()).build();
+                context.forward(new Record<>(key, new BudgetUpdate(status, List.of()), now));
+            }
+            changed.clear();
         }
     }
 

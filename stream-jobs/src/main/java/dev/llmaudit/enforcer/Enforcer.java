@@ -52,8 +52,11 @@ public final class Enforcer implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         p.put(StreamsConfig.consumerPrefix("isolation.level"), "read_committed");
+        // One stream thread per core by default (Kafka Streams' default is one in all): evaluation is CPU work.
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(Runtime.getRuntime().availableProcessors()));
         p.putAll(config.streams());
-        streams = new KafkaStreams(EnforcementTopology.build(config.topics(), engines, registry, config.dedupHorizon()), p);
+        streams = new KafkaStreams(EnforcementTopology.build(config.topics(), engines, registry, config.dedupHorizon(),
+                config.budgetStatusInterval()), p);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Enforcer stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

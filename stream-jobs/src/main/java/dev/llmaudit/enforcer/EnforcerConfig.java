@@ -13,14 +13,16 @@ import java.util.Map;
  * {@code application.id}, {@code bootstrap.servers}, {@code schema.registry.url},
  * {@code schema.registry.basic.auth.user.info}, {@code bundle.dir}, {@code dedup.horizon} (ISO-8601,
  * e.g. P7D), {@code state.dir}, {@code http.port}, {@code topic.{events,dlq,priced,violations,budget.status,policies}},
- * {@code create.topics}, {@code topic.partitions}, and {@code streams.*} passed to Kafka Streams.
+ * {@code create.topics}, {@code topic.partitions}, {@code budget.status.interval} (ISO-8601, default PT1S: how often changed
+ * budgets' statuses are written), and {@code streams.*} passed to Kafka Streams.
  */
 public record EnforcerConfig(String applicationId, String bootstrapServers, Map<String, String> registry, Path bundleDir,
                              Duration dedupHorizon, Path stateDir, int httpPort, EnforcerTopics topics, boolean createTopics,
-                             int topicPartitions, Map<String, String> streams) {
+                             int topicPartitions, Duration budgetStatusInterval, Map<String, String> streams) {
     static final List<String> KEYS = List.of("application.id", "bootstrap.servers", "schema.registry.url",
             "schema.registry.basic.auth.user.info", "bundle.dir", "dedup.horizon", "state.dir", "http.port", "topic.events",
-            "topic.dlq", "topic.priced", "topic.violations", "topic.budget.status", "topic.policies", "create.topics", "topic.partitions");
+            "topic.dlq", "topic.priced", "topic.violations", "topic.budget.status", "topic.policies", "create.topics", "topic.partitions",
+            "budget.status.interval");
 
     public EnforcerConfig {
         registry = Map.copyOf(registry);
@@ -45,10 +47,11 @@ public record EnforcerConfig(String applicationId, String bootstrapServers, Map<
                     Path.of(v.getOrDefault("state.dir", System.getProperty("java.io.tmpdir") + "/llm-audit-enforcer-state")),
                     Integer.parseInt(v.getOrDefault("http.port", "8089")), topics,
                     Boolean.parseBoolean(v.getOrDefault("create.topics", "true")),
-                    Integer.parseInt(v.getOrDefault("topic.partitions", "3")), streams);
+                    Integer.parseInt(v.getOrDefault("topic.partitions", "3")), Duration.parse(v.getOrDefault("budget.status.interval", "PT1S")),
+                    streams);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("invalid enforcer setting: " + e.getMessage()
-                    + " (dedup.horizon is ISO-8601 like P7D; http.port and topic.partitions are integers)", e);
+                    + " (dedup.horizon and budget.status.interval are ISO-8601 like P7D or PT1S; http.port and topic.partitions are integers)", e);
         }
     }
 }
