@@ -148,6 +148,14 @@ class EnforcerCrashIT {
             CommittedRecords.read(cluster, topics.violations(), (t, b) -> b, r -> seen.add(r.key()));
             return seen.containsAll(expectedViolationIds);
         }, Duration.ofMinutes(3), "every expected violation", last, dir);
+        // Statuses are written every budget.status.interval (1 s) for the budgets that changed: wait for the last ones.
+        waitFor(() -> {
+            Map<String, BudgetStatus> latest = new HashMap<>();
+            CommittedRecords.read(cluster, topics.budgetStatus(), new ConfluentAvroDeserializer<>(client, BudgetStatus.class),
+                    r -> latest.put(r.key(), r.value()));
+            return ledger.states().entrySet().stream().allMatch(e -> latest.containsKey(e.getKey())
+                    && latest.get(e.getKey()).getSpent().getAmount().compareTo(e.getValue().spent()) == 0);
+        }, Duration.ofMinutes(1), "every budget status at its final total", last, dir);
         last.destroy();
         assertThat(last.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
