@@ -173,7 +173,10 @@ public final class KafkaEdges {
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(T record, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(topic, null, timestamp, keyOf.key(record), codec.encode(ConfluentAvroCodec.subject(topic, false), record));
+            // No event-time timestamp on the record: a daily window's timestamp is its end, hours in the
+            // future, and brokers refuse timestamps more than message.timestamp.after.max.ms (1 h) ahead.
+            // The record's time is when it was written.
+            return new ProducerRecord<>(topic, null, null, keyOf.key(record), codec.encode(ConfluentAvroCodec.subject(topic, false), record));
         }
     }
 }

@@ -68,8 +68,16 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
      * @param overrides extra broker properties
      */
     public static EmbeddedKafkaBroker start(Path dataDir, boolean deleteOnClose, int port, Map<String, String> overrides) {
+        return start(dataDir, deleteOnClose, port, 0, overrides);
+    }
+
+    /**
+     * As {@link #start(Path, boolean, int, Map)} with a fixed controller port too: a broker restarted
+     * on the same data directory by another process must find its controller where it was formatted.
+     */
+    public static EmbeddedKafkaBroker start(Path dataDir, boolean deleteOnClose, int port, int controllerPort, Map<String, String> overrides) {
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, deleteOnClose,
-                port == 0 ? freePort() : port, freePort(), overrides);
+                port == 0 ? freePort() : port, controllerPort == 0 ? freePort() : controllerPort, overrides);
         broker.start();
         return broker;
     }
