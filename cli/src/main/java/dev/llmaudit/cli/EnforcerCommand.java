@@ -13,15 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "enforcer", mixinStandardHelpOptions = true,
         description = "Price every event and apply residency, model and spend policies, exactly once.",
         subcommands = {EnforcerCommand.Run.class})
-final class EnforcerCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class EnforcerCommand extends GroupCommand {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Run the enforcer until Ctrl-C. Settings come from --config (a properties file) and",
                     "LLM_AUDIT_ENFORCER_<KEY> / LLM_AUDIT_BOOTSTRAP_SERVERS / LLM_AUDIT_SCHEMA_REGISTRY_URL environment variables.",

@@ -23,15 +23,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "events", mixinStandardHelpOptions = true,
         description = "Work with files of LLM call events in the canonical JSON form.",
         subcommands = {EventsCommand.Validate.class})
-final class EventsCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class EventsCommand extends GroupCommand {
     @Command(name = "validate", mixinStandardHelpOptions = true,
             description = {"Check a JSON-lines file of events against the canonical contract (schemas/README.md).",
                     "Every bad line is reported as FILE:LINE: field: problem. Exit 0 when all lines are valid, 1 otherwise."})

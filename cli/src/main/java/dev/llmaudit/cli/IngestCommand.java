@@ -23,15 +23,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = "Run the HTTP ingest gateway (POST /v1/events) and manage its API keys.",
         subcommands = {IngestCommand.Serve.class, IngestCommand.NewKey.class})
-final class IngestCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class IngestCommand extends GroupCommand {
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = {"Accept LLM call events over HTTP and write them to Kafka. Runs until Ctrl-C.",
                     "Every option can also come from the environment variable shown in its default."})
@@ -39,17 +31,8 @@ final class IngestCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--bootstrap-servers", defaultValue = "${env:LLM_AUDIT_BOOTSTRAP_SERVERS:-localhost:9092}",
-                description = "Kafka bootstrap servers (LLM_AUDIT_BOOTSTRAP_SERVERS). Default: ${DEFAULT-VALUE}.")
-        String bootstrap;
-
-        @Option(names = "--schema-registry-url", defaultValue = "${env:LLM_AUDIT_SCHEMA_REGISTRY_URL:-http://localhost:8081}",
-                description = "Confluent-compatible schema registry (LLM_AUDIT_SCHEMA_REGISTRY_URL). Default: ${DEFAULT-VALUE}.")
-        String registryUrl;
-
-        @Option(names = "--registry-user-info", defaultValue = "${env:LLM_AUDIT_SCHEMA_REGISTRY_USER_INFO}",
-                description = "user:password for the registry (LLM_AUDIT_SCHEMA_REGISTRY_USER_INFO).")
-        String registryUserInfo;
+        @CommandLine.Mixin
+        ClusterOptions cluster;
 
         @Option(names = "--keys", defaultValue = "${env:LLM_AUDIT_INGEST_KEYS}", required = true,
                 description = "API keys file (LLM_AUDIT_INGEST_KEYS): lines of \"sha256:<hex> <tenant>\"; create entries with 'llm-audit ingest new-key'.")
@@ -92,19 +75,19 @@ final class IngestCommand implements Runnable {
                 return 2;
             }
             Map<String, String> registry = new LinkedHashMap<>();
-            registry.put("schema.registry.url", registryUrl);
-            if (registryUserInfo != null) {
-                registry.put("basic.auth.user.info", registryUserInfo);
+            registry.put("schema.registry.url", cluster.registryUrl);
+            if (cluster.registryUserInfo != null) {
+                registry.put("basic.auth.user.info", cluster.registryUserInfo);
             }
             String hmac = System.getenv(hmacEnv);
-            GatewayConfig config = new GatewayConfig(host, port, bootstrap, topic, registry, maxBody, 10_000, maxInFlight, producers,
+            GatewayConfig config = new GatewayConfig(host, port, cluster.bootstrap, topic, registry, maxBody, 10_000, maxInFlight, producers,
                     Duration.ofSeconds(15), "llm-audit-ingest-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port,
                     hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8));
             CountDownLatch stop = new CountDownLatch(1);
             try (IngestGateway gateway = IngestGateway.start(config, apiKeys)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
                 out.printf("Ingest gateway listening on http://%s:%d/v1/events (%d API keys; Kafka %s; topic %s). Ctrl-C to stop.%n",
-                        host, gateway.port(), apiKeys.size(), bootstrap, topic);
+                        host, gateway.port(), apiKeys.size(), cluster.bootstrap, topic);
                 out.printf("Try: curl -s -H 'Authorization: Bearer <key>' -H 'Content-Type: application/json' \\%n"
                         + "  -d '{\"event_id\":\"demo-1\",\"event_time\":\"2026-11-26T10:00:00Z\",\"cloud\":\"openai\",\"request_model\":\"gpt-5.5\","
                         + "\"input_tokens\":100,\"output_tokens\":20}' http://localhost:%d/v1/events%n", gateway.port());

@@ -21,15 +21,7 @@ import picocli.CommandLine.Parameters;
         description = "Validate, test and backtest a policy bundle (a directory with bundle.yaml, catalog/, policies/, tests/).",
         subcommands = {PoliciesCommand.Validate.class, PoliciesCommand.Test.class, PoliciesCommand.DryRunCommand.class,
                 PoliciesCommand.Publish.class})
-final class PoliciesCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class PoliciesCommand extends GroupCommand {
     /** Loads the bundle or prints every problem; null when it does not load. */
     static BundleLoader.Result load(Path dir, PrintWriter err) {
         BundleLoader.Result result = BundleLoader.load(dir);

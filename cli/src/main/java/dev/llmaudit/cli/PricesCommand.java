@@ -19,15 +19,7 @@ import picocli.CommandLine.Parameters;
 /** Price catalog tools. */
 @Command(name = "prices", mixinStandardHelpOptions = true, description = "Build the price catalog.",
         subcommands = {PricesCommand.ImportLiteLlm.class})
-final class PricesCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class PricesCommand extends GroupCommand {
     @Command(name = "import-litellm", mixinStandardHelpOptions = true,
             description = {"Convert LiteLLM's model_prices_and_context_window.json into an llm-audit price file",
                     "(azure, aws/bedrock, gcp/vertex+gemini, openai, anthropic entries). Reports what was skipped and why."})

@@ -15,15 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "rollups", mixinStandardHelpOptions = true,
         description = "Usage and spend rollups for finance: hourly and daily, by event time, exactly once, FOCUS columns.",
         subcommands = {RollupsCommand.Run.class})
-final class RollupsCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+final class RollupsCommand extends GroupCommand {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Run the rollups job in this process (a local Flink cluster) until Ctrl-C, or until the input",
                     "present at start is processed with bounded=true. On a Flink cluster, submit the job jar instead",

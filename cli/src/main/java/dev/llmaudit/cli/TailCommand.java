@@ -50,17 +50,8 @@ final class TailCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "violations|rollups|budgets|dlq", description = "Which topic.")
     What what;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:LLM_AUDIT_BOOTSTRAP_SERVERS:-localhost:9092}",
-            description = "Kafka bootstrap servers (LLM_AUDIT_BOOTSTRAP_SERVERS). Default: ${DEFAULT-VALUE}.")
-    String bootstrap;
-
-    @Option(names = "--schema-registry-url", defaultValue = "${env:LLM_AUDIT_SCHEMA_REGISTRY_URL:-http://localhost:8081}",
-            description = "Confluent-compatible schema registry (LLM_AUDIT_SCHEMA_REGISTRY_URL). Default: ${DEFAULT-VALUE}.")
-    String registryUrl;
-
-    @Option(names = "--registry-user-info", defaultValue = "${env:LLM_AUDIT_SCHEMA_REGISTRY_USER_INFO}",
-            description = "user:password for the registry (LLM_AUDIT_SCHEMA_REGISTRY_USER_INFO).")
-    String registryUserInfo;
+    @CommandLine.Mixin
+    ClusterOptions cluster;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Kafka client properties (security.protocol, sasl.*, ssl.*; also bootstrap.servers, schema.registry.url).")
@@ -117,11 +108,11 @@ final class TailCommand implements Callable<Integer> {
                 client.load(in);
             }
         }
-        client.putIfAbsent("bootstrap.servers", bootstrap);
+        client.putIfAbsent("bootstrap.servers", cluster.bootstrap);
         Map<String, Object> registry = new HashMap<>();
-        registry.put(RegistryConfig.URL, client.getProperty("schema.registry.url", registryUrl));
-        if (registryUserInfo != null) {
-            registry.put(RegistryConfig.BASIC_AUTH_USER_INFO, registryUserInfo);
+        registry.put(RegistryConfig.URL, client.getProperty("schema.registry.url", cluster.registryUrl));
+        if (cluster.registryUserInfo != null) {
+            registry.put(RegistryConfig.BASIC_AUTH_USER_INFO, cluster.registryUserInfo);
         }
         client.remove("schema.registry.url");
         client.put("group.id", "llm-audit-tail-" + System.nanoTime());

@@ -1,5 +1,6 @@
 package dev.llmaudit.enforcer;
 
+import dev.llmaudit.jobs.ExactDecimals;
 import dev.llmaudit.policy.engine.BudgetLedger;
 import dev.llmaudit.policy.model.BudgetContribution;
 import dev.llmaudit.policy.model.BudgetPeriod;
@@ -10,7 +11,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,13 +50,13 @@ final class BudgetCodec {
         return Serdes.serdeFrom(serializer((out, b) -> {
             out.writeByte(BUDGET_V1);
             write(out, b.last());
-            writeDecimal(out, b.state().spent());
+            ExactDecimals.write(out, b.state().spent());
             out.writeLong(b.state().unpricedCalls());
             out.writeInt(b.state().lastThreshold() == null ? -1 : b.state().lastThreshold());
         }), deserializer(in -> {
             expect(in, BUDGET_V1, "budget state");
             BudgetContribution last = readContribution(in);
-            BigDecimal spent = readDecimal(in);
+            BigDecimal spent = ExactDecimals.read(in);
             long unpriced = in.readLong();
             int threshold = in.readInt();
             return new Budget(last, new BudgetLedger.State(spent, unpriced, threshold < 0 ? null : threshold));
@@ -76,9 +76,9 @@ final class BudgetCodec {
         out.writeUTF(c.timeZone());
         writeInstant(out, c.periodStart());
         writeInstant(out, c.periodEnd());
-        writeDecimal(out, c.amount());
+        ExactDecimals.write(out, c.amount());
         out.writeUTF(c.currency());
-        writeDecimal(out, c.limit());
+        ExactDecimals.write(out, c.limit());
         out.writeInt(c.thresholds().size());
         for (int t : c.thresholds()) {
             out.writeInt(t);
@@ -100,9 +100,9 @@ final class BudgetCodec {
         String zone = in.readUTF();
         Instant start = readInstant(in);
         Instant end = readInstant(in);
-        BigDecimal amount = readDecimal(in);
+        BigDecimal amount = ExactDecimals.read(in);
         String currency = in.readUTF();
-        BigDecimal limit = readDecimal(in);
+        BigDecimal limit = ExactDecimals.read(in);
         int t = in.readInt();
         List<Integer> thresholds = new ArrayList<>(t);
         for (int i = 0; i < t; i++) {
@@ -119,20 +119,6 @@ final class BudgetCodec {
             throw new IOException(what + " written in layout " + v + ", this build reads layout " + version
                     + "; reset the enforcer's internal topics and state, or run the build that wrote it");
         }
-    }
-
-    private static void writeDecimal(DataOutputStream out, BigDecimal d) throws IOException {
-        byte[] unscaled = d.unscaledValue().toByteArray();
-        out.writeInt(d.scale());
-        out.writeShort(unscaled.length);
-        out.write(unscaled);
-    }
-
-    private static BigDecimal readDecimal(DataInputStream in) throws IOException {
-        int scale = in.readInt();
-        byte[] unscaled = new byte[in.readShort()];
-        in.readFully(unscaled);
-        return new BigDecimal(new BigInteger(unscaled), scale);
     }
 
     private static void writeInstant(DataOutputStream out, Instant t) throws IOException {

@@ -56,16 +56,7 @@ public final class RollupAccumulator {
 
     public RollupAccumulator add(UsageSample s) {
         if (requests == 0) {
-            tenant = s.tenant;
-            team = s.team;
-            app = s.app;
-            environment = s.environment;
-            cloud = s.cloud;
-            region = s.region;
-            provider = s.provider;
-            model = s.model;
-            operation = s.operation;
-            currency = s.currency;
+            dimensions(s.tenant, s.team, s.app, s.environment, s.cloud, s.region, s.provider, s.model, s.operation, s.currency);
         }
         requests++;
         if (s.error) {
@@ -112,16 +103,7 @@ public final class RollupAccumulator {
             return this;
         }
         if (requests == 0) {
-            tenant = o.tenant;
-            team = o.team;
-            app = o.app;
-            environment = o.environment;
-            cloud = o.cloud;
-            region = o.region;
-            provider = o.provider;
-            model = o.model;
-            operation = o.operation;
-            currency = o.currency;
+            dimensions(o.tenant, o.team, o.app, o.environment, o.cloud, o.region, o.provider, o.model, o.operation, o.currency);
         }
         requests += o.requests;
         errors += o.errors;
@@ -150,6 +132,20 @@ public final class RollupAccumulator {
             intersect(o.residencyRequirement);
         }
         return this;
+    }
+
+    private void dimensions(String tenant, String team, String app, String environment, String cloud, String region, String provider,
+                            String model, String operation, String currency) {
+        this.tenant = tenant;
+        this.team = team;
+        this.app = app;
+        this.environment = environment;
+        this.cloud = cloud;
+        this.region = region;
+        this.provider = provider;
+        this.model = model;
+        this.operation = operation;
+        this.currency = currency;
     }
 
     private void intersect(java.util.Collection<String> allowed) {

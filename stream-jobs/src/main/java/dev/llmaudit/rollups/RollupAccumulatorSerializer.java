@@ -1,9 +1,9 @@
 package dev.llmaudit.rollups;
 
+import dev.llmaudit.jobs.ExactDecimals;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -66,10 +66,10 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
                 a.reasoningTokens, a.pricedInputTokens, a.pricedOutputTokens, a.pricedCachedInputTokens, a.pricedReasoningTokens}) {
             out.writeLong(v);
         }
-        writeDecimal(out, a.listCost);
+        ExactDecimals.write(out, a.listCost);
         out.writeBoolean(a.billedCost != null);
         if (a.billedCost != null) {
-            writeDecimal(out, a.billedCost);
+            ExactDecimals.write(out, a.billedCost);
         }
         byte[] sketch = a.latency == null ? null : a.latency.toByteArray();
         out.writeInt(sketch == null ? -1 : sketch.length);
@@ -113,8 +113,8 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
         a.pricedOutputTokens = in.readLong();
         a.pricedCachedInputTokens = in.readLong();
         a.pricedReasoningTokens = in.readLong();
-        a.listCost = readDecimal(in);
-        a.billedCost = in.readBoolean() ? readDecimal(in) : null;
+        a.listCost = ExactDecimals.read(in);
+        a.billedCost = in.readBoolean() ? ExactDecimals.read(in) : null;
         int sketchLength = in.readInt();
         if (sketchLength >= 0) {
             byte[] bytes = new byte[sketchLength];
@@ -154,20 +154,6 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
 
     private static String readNullable(DataInputView in) throws IOException {
         return in.readBoolean() ? in.readUTF() : null;
-    }
-
-    private static void writeDecimal(DataOutputView out, BigDecimal d) throws IOException {
-        byte[] unscaled = d.unscaledValue().toByteArray();
-        out.writeInt(d.scale());
-        out.writeInt(unscaled.length);
-        out.write(unscaled);
-    }
-
-    private static BigDecimal readDecimal(DataInputView in) throws IOException {
-        int scale = in.readInt();
-        byte[] unscaled = new byte[in.readInt()];
-        in.readFully(unscaled);
-        return new BigDecimal(new BigInteger(unscaled), scale);
     }
 
     private static void writeSet(DataOutputView out, Set<String> set) throws IOException {
