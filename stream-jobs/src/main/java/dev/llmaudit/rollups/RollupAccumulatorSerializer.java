@@ -42,7 +42,14 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
 
     @Override
     public RollupAccumulator copy(RollupAccumulator from) {
-        return new RollupAccumulator().merge(from);
+        // Through the bytes: exact, sketch included (merging a sketch into an empty one need not be).
+        try {
+            org.apache.flink.core.memory.DataOutputSerializer out = new org.apache.flink.core.memory.DataOutputSerializer(512);
+            serialize(from, out);
+            return deserialize(new org.apache.flink.core.memory.DataInputDeserializer(out.getSharedBuffer(), 0, out.length()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override
