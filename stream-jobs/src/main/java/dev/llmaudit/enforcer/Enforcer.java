@@ -14,7 +14,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.KafkaStreams;
@@ -103,10 +104,15 @@ public final class Enforcer implements AutoCloseable {
     /** Creates missing topics (compacted where the contract says so); existing topics are left as they are. */
     static void createTopics(EnforcerConfig config) {
         EnforcerTopics t = config.topics();
-        int n = config.topicPartitions();
-        Topics.ensure(config.bootstrapServers(), List.of(new Topics.Spec(t.events(), n, false), new Topics.Spec(t.dlq(), n, false),
-                new Topics.Spec(t.priced(), n, false), new Topics.Spec(t.violations(), n, false), new Topics.Spec(t.budgetStatus(), n, true),
-                new Topics.Spec(t.policies(), 1, true)));
+        EnforcerTopics d = EnforcerTopics.defaults();
+        Map<String, String> names = new LinkedHashMap<>();
+        names.put(d.events(), t.events());
+        names.put(d.dlq(), t.dlq());
+        names.put(d.priced(), t.priced());
+        names.put(d.violations(), t.violations());
+        names.put(d.budgetStatus(), t.budgetStatus());
+        names.put(d.policies(), t.policies());
+        Topics.ensure(config.bootstrapServers(), names, config.topicPartitions());
     }
 
     @Override

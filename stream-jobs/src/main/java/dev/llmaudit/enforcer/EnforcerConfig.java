@@ -18,7 +18,7 @@ import java.util.Map;
  */
 public record EnforcerConfig(String applicationId, String bootstrapServers, Map<String, String> registry, Path bundleDir,
                              Duration dedupHorizon, Path stateDir, int httpPort, EnforcerTopics topics, boolean createTopics,
-                             int topicPartitions, Duration budgetStatusInterval, Map<String, String> streams) {
+                             Integer topicPartitions, Duration budgetStatusInterval, Map<String, String> streams) {
     static final List<String> KEYS = List.of("application.id", "bootstrap.servers", "schema.registry.url",
             "schema.registry.basic.auth.user.info", "bundle.dir", "dedup.horizon", "state.dir", "http.port", "topic.events",
             "topic.dlq", "topic.priced", "topic.violations", "topic.budget.status", "topic.policies", "create.topics", "topic.partitions",
@@ -47,7 +47,7 @@ public record EnforcerConfig(String applicationId, String bootstrapServers, Map<
                     Path.of(v.getOrDefault("state.dir", System.getProperty("java.io.tmpdir") + "/llm-audit-enforcer-state")),
                     Integer.parseInt(v.getOrDefault("http.port", "8089")), topics,
                     Boolean.parseBoolean(v.getOrDefault("create.topics", "true")),
-                    Integer.parseInt(v.getOrDefault("topic.partitions", "3")), Duration.parse(v.getOrDefault("budget.status.interval", "PT1S")),
+                    v.containsKey("topic.partitions") ? Integer.valueOf(v.get("topic.partitions")) : null, Duration.parse(v.getOrDefault("budget.status.interval", "PT1S")),
                     streams);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("invalid enforcer setting: " + e.getMessage()

@@ -24,7 +24,7 @@ public final class PolicyPublisher {
             return r;
         }
         try {
-            Topics.ensure(bootstrapServers, java.util.List.of(new Topics.Spec(topic, 1, true)));
+            Topics.ensure(bootstrapServers, java.util.Map.of(EnforcerTopics.defaults().policies(), topic), null);
         } catch (IllegalStateException e) {
             throw new IOException(e.getMessage(), e);
         }

@@ -2,7 +2,6 @@ package dev.llmaudit.rollups;
 
 import dev.llmaudit.enforcer.EnforcerTopics;
 import dev.llmaudit.jobs.JobSettings;
-import dev.llmaudit.jobs.Topics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +23,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                             String pricedTopic, String rollupsTopic, String dlqTopic, String groupId, String transactionalIdPrefix,
                             Duration transactionTimeout, Duration outOfOrderness, Duration idleness, Duration allowedLateness,
                             Duration checkpointInterval, Path checkpointDir, int parallelism, boolean bounded, String defaultCurrency,
-                            boolean createTopics, int topicPartitions, Map<String, String> kafka, Map<String, String> flink) {
+                            boolean createTopics, Integer topicPartitions, Map<String, String> kafka, Map<String, String> flink) {
     static final List<String> KEYS = List.of("job.name", "bootstrap.servers", "schema.registry.url",
             "schema.registry.basic.auth.user.info", "bundle.dir", "topic.priced", "topic.rollups", "topic.dlq", "group.id",
             "transactional.id.prefix", "transaction.timeout", "out.of.orderness", "idleness", "allowed.lateness",
@@ -67,7 +66,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                     Duration.parse(s.get("allowed.lateness", "PT6H")), Duration.parse(s.get("checkpoint.interval", "PT10S")),
                     dir == null ? null : Path.of(dir), Integer.parseInt(s.get("parallelism", "2")),
                     Boolean.parseBoolean(s.get("bounded", "false")), s.get("default.currency", "USD"),
-                    Boolean.parseBoolean(s.get("create.topics", "true")), Integer.parseInt(s.get("topic.partitions", "3")), s.passthrough("kafka."),
+                    Boolean.parseBoolean(s.get("create.topics", "true")), s.get("topic.partitions", null) == null ? null : Integer.valueOf(s.get("topic.partitions", null)), s.passthrough("kafka."),
                     s.passthrough("flink."));
         } catch (java.time.format.DateTimeParseException | NumberFormatException e) {
             throw new IllegalArgumentException("invalid rollups setting: " + e.getMessage()
@@ -91,8 +90,8 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
     }
 
     /** The topics this job writes, as it expects them. */
-    public List<Topics.Spec> outputTopics() {
-        return List.of(new Topics.Spec(rollupsTopic, topicPartitions, true), new Topics.Spec(dlqTopic, topicPartitions, false));
+    public Map<String, String> outputTopics() {
+        return Map.of(DEFAULT_ROLLUPS_TOPIC, rollupsTopic, EnforcerTopics.defaults().dlq(), dlqTopic);
     }
 
     /** The settings the job functions need at run time (serializable, shipped with the job graph). */

@@ -87,7 +87,7 @@ public final class RollupsMain {
         }
         String archive = packBundle(c.bundleDir());
         if (c.createTopics()) {
-            Topics.ensure(c.bootstrapServers(), c.outputTopics());
+            Topics.ensure(c.bootstrapServers(), c.outputTopics(), c.topicPartitions());
         }
         DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c, archive), watermarks(c), "priced events")
                 .uid("priced-events-source");
