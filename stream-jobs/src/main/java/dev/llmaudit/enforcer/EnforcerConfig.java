@@ -19,7 +19,7 @@ import java.util.Map;
 public record EnforcerConfig(String applicationId, String bootstrapServers, Map<String, String> registry, Path bundleDir,
                              Duration dedupHorizon, Path stateDir, int httpPort, EnforcerTopics topics, boolean createTopics,
                              Integer topicPartitions, Duration budgetStatusInterval, Map<String, String> streams) {
-    static final List<String> KEYS = List.of("application.id", "bootstrap.servers", "schema.registry.url",
+    public static final List<String> KEYS = List.of("application.id", "bootstrap.servers", "schema.registry.url",
             "schema.registry.basic.auth.user.info", "bundle.dir", "dedup.horizon", "state.dir", "http.port", "topic.events",
             "topic.dlq", "topic.priced", "topic.violations", "topic.budget.status", "topic.policies", "create.topics", "topic.partitions",
             "budget.status.interval");

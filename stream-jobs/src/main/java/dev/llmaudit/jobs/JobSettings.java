@@ -52,6 +52,16 @@ public record JobSettings(Map<String, String> values, Map<String, String> passth
                         + " and " + String.join("*, ", passthroughPrefixes) + "*");
             }
         }
+        // Pass-through settings from the environment too (secrets such as sasl.jaas.config come from there):
+        // <envPrefix>STREAMS_SASL_JAAS_CONFIG -> streams.sasl.jaas.config (Kafka keys have dots, no underscores).
+        for (String prefix : passthroughPrefixes) {
+            String varPrefix = envPrefix + prefix.toUpperCase(Locale.ROOT).replace('.', '_');
+            env.forEach((name, value) -> {
+                if (name.startsWith(varPrefix) && name.length() > varPrefix.length()) {
+                    passthrough.put(prefix + name.substring(varPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+                }
+            });
+        }
         for (String key : keys) {
             String var = key.toUpperCase(Locale.ROOT).replace('.', '_');
             String v = env.getOrDefault(envPrefix + var, SHARED_KEYS.contains(key) ? env.get("LLM_AUDIT_" + var) : null);

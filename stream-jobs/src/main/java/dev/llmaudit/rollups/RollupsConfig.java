@@ -24,7 +24,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                             Duration transactionTimeout, Duration outOfOrderness, Duration idleness, Duration allowedLateness,
                             Duration checkpointInterval, Path checkpointDir, int parallelism, boolean bounded, String defaultCurrency,
                             boolean createTopics, Integer topicPartitions, Map<String, String> kafka, Map<String, String> flink) {
-    static final List<String> KEYS = List.of("job.name", "bootstrap.servers", "schema.registry.url",
+    public static final List<String> KEYS = List.of("job.name", "bootstrap.servers", "schema.registry.url",
             "schema.registry.basic.auth.user.info", "bundle.dir", "topic.priced", "topic.rollups", "topic.dlq", "group.id",
             "transactional.id.prefix", "transaction.timeout", "out.of.orderness", "idleness", "allowed.lateness",
             "checkpoint.interval", "checkpoint.dir", "parallelism", "bounded", "default.currency", "create.topics", "topic.partitions");

@@ -1,0 +1,205 @@
+package dev.llmaudit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmaudit.enforcer.EnforcerConfig;
+import dev.llmaudit.jobs.Topics;
+import dev.llmaudit.rollups.RollupsConfig;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import picocli.CommandLine;
+
+/**
+ * Every manifest in deploy/ parses and agrees with deploy/topics.yaml (the topics the code creates)
+ * and with the configuration keys and environment variables the code reads.
+ */
+class DeployManifestsTest {
+    static final Path DEPLOY = Path.of("..", "deploy");
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> docs(Path file) throws Exception {
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(file)) {
+            for (Object d : new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(in)) {
+                if (d != null) {
+                    out.add((Map<String, Object>) d);
+                }
+            }
+        }
+        return out;
+    }
+
+    static List<Map<String, Object>> k8s() throws Exception {
+        List<Map<String, Object>> all = new ArrayList<>();
+        try (Stream<Path> files = Files.list(DEPLOY.resolve("k8s"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                all.addAll(docs(f));
+            }
+        }
+        return all;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> T at(Map<String, Object> m, String... path) {
+        Object v = m;
+        for (String p : path) {
+            v = v == null ? null : ((Map<String, Object>) v).get(p);
+        }
+        return (T) v;
+    }
+
+    static Map<String, String> configsOf(Topics.Definition d) {
+        return d.configs();
+    }
+
+    @Test
+    void kubernetesTopicsAreExactlyTheDefinedOnes() throws Exception {
+        Map<String, Map<String, Object>> topics = new HashMap<>();
+        for (Map<String, Object> d : k8s()) {
+            if ("KafkaTopic".equals(d.get("kind"))) {
+                topics.put(at(d, "metadata", "name"), d);
+            }
+        }
+        assertThat(topics.keySet()).isEqualTo(Topics.definitions().keySet());
+        for (Topics.Definition def : Topics.definitions().values()) {
+            Map<String, Object> t = topics.get(def.name());
+            assertThat(((Number) at(t, "spec", "partitions")).intValue()).as(def.name() + " partitions").isEqualTo(def.partitions());
+            Map<String, Object> config = at(t, "spec", "config");
+            Map<String, String> asText = new HashMap<>();
+            config.forEach((k, v) -> asText.put(k, String.valueOf(v)));
+            assertThat(asText).as(def.name() + " config").isEqualTo(configsOf(def));
+        }
+    }
+
+    @Test
+    void composeCreatesExactlyTheDefinedTopics() throws Exception {
+        Map<String, Object> compose = docs(DEPLOY.resolve("compose/compose.yaml")).get(0);
+        String script = String.join("\n", (List<String>) at(compose, "services", "topics", "command"));
+        Matcher m = Pattern.compile("--topic (\\S+) --partitions (\\d+)((?: --config \\S+)*)").matcher(script);
+        Set<String> seen = new HashSet<>();
+        while (m.find()) {
+            Topics.Definition def = Topics.definition(m.group(1));
+            seen.add(def.name());
+            assertThat(Integer.parseInt(m.group(2))).as(def.name() + " partitions").isEqualTo(def.partitions());
+            Map<String, String> configs = new HashMap<>();
+            for (String c : m.group(3).trim().split("\\s*--config\\s+")) {
+                if (!c.isBlank()) {
+                    configs.put(c.substring(0, c.indexOf('=')), c.substring(c.indexOf('=') + 1));
+                }
+            }
+            assertThat(configs).as(def.name() + " config").isEqualTo(configsOf(def));
+        }
+        assertThat(seen).isEqualTo(Topics.definitions().keySet());
+    }
+
+    @Test
+    void aclsNameOnlyDefinedTopicsAndGiveEachRoleWhatTheIssueSays() throws Exception {
+        Map<String, List<Map<String, Object>>> aclsByUser = new HashMap<>();
+        for (Map<String, Object> d : k8s()) {
+            if ("KafkaUser".equals(d.get("kind"))) {
+                aclsByUser.put(at(d, "metadata", "name"), at(d, "spec", "authorization", "acls"));
+            }
+        }
+        for (var e : aclsByUser.entrySet()) {
+            for (Map<String, Object> acl : e.getValue()) {
+                if ("topic".equals(at(acl, "resource", "type")) && at(acl, "resource", "patternType") == null) {
+                    String name = at(acl, "resource", "name");
+                    assertThat(Topics.definitions().containsKey(name) || name.equals("_schemas")).as(e.getKey() + " names " + name).isTrue();
+                }
+            }
+        }
+        assertThat(topicOps(aclsByUser.get("apps"))).containsOnlyKeys("llm.events");
+        assertThat(topicOps(aclsByUser.get("security"))).containsOnlyKeys("llm.violations", "llm.events.dlq")
+                .allSatisfy((t, ops) -> assertThat(ops).doesNotContain("Write", "All"));
+        assertThat(topicOps(aclsByUser.get("finance"))).containsOnlyKeys("llm.usage.rollups", "llm.budget.status")
+                .allSatisfy((t, ops) -> assertThat(ops).doesNotContain("Write", "All"));
+    }
+
+    static Map<String, List<String>> topicOps(List<Map<String, Object>> acls) {
+        Map<String, List<String>> out = new HashMap<>();
+        for (Map<String, Object> acl : acls) {
+            if ("topic".equals(at(acl, "resource", "type"))) {
+                out.put(at(acl, "resource", "name"), at(acl, "operations"));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void configMapsAndEnvironmentVariablesUseOnlySettingsTheCodeReads(@TempDir Path dir) throws Exception {
+        Set<String> known = new HashSet<>(List.of("LLM_AUDIT_BOOTSTRAP_SERVERS", "LLM_AUDIT_SCHEMA_REGISTRY_URL", "LLM_AUDIT_JAVA_OPTS"));
+        EnforcerConfig.KEYS.forEach(k -> known.add("LLM_AUDIT_ENFORCER_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
+        RollupsConfig.KEYS.forEach(k -> known.add("LLM_AUDIT_ROLLUPS_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
+        // Raw defaults (${env:NAME:-...}) name the variables each option reads.
+        CommandLine serve = LlmAuditCommand.commandLine().setInterpolateVariables(false).getSubcommands().get("ingest").getSubcommands()
+                .get("serve");
+        Pattern env = Pattern.compile("\\$\\{env:([A-Z0-9_]+)");
+        serve.getCommandSpec().options().forEach(o -> {
+            if (o.defaultValue() != null) {
+                Matcher m = env.matcher(o.defaultValue());
+                if (m.find()) {
+                    known.add(m.group(1));
+                }
+            }
+        });
+        List<String> passThrough = List.of("LLM_AUDIT_ENFORCER_STREAMS_", "LLM_AUDIT_ROLLUPS_KAFKA_", "LLM_AUDIT_ROLLUPS_FLINK_");
+
+        List<String> used = new ArrayList<>();
+        for (Map<String, Object> d : k8s()) {
+            collectEnv(d, used);
+            if ("ConfigMap".equals(d.get("kind"))) {
+                Map<String, String> data = at(d, "data");
+                for (var e : data.entrySet()) {
+                    Path f = dir.resolve(e.getKey());
+                    Files.writeString(f, e.getValue());
+                    // Loading refuses unknown keys: the manifests cannot drift from the code.
+                    if (e.getKey().startsWith("enforcer")) {
+                        assertThat(EnforcerConfig.load(f, Map.of()).applicationId()).isEqualTo("llm-audit-enforcer");
+                    } else {
+                        assertThat(RollupsConfig.load(f, Map.of()).groupId()).isEqualTo("llm-audit-rollups");
+                    }
+                }
+            }
+        }
+        collectEnv(docs(DEPLOY.resolve("compose/compose.yaml")).get(0), used);
+        assertThat(used).isNotEmpty();
+        for (String name : used) {
+            if (name.startsWith("LLM_AUDIT_")) {
+                assertThat(known.contains(name) || passThrough.stream().anyMatch(name::startsWith)).as(name).isTrue();
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static void collectEnv(Object node, List<String> out) {
+        if (node instanceof Map<?, ?> m) {
+            Object env = m.get("env");
+            if (env instanceof List<?> list) {
+                list.forEach(x -> out.add(String.valueOf(((Map<String, Object>) x).get("name"))));
+            }
+            Object environment = m.get("environment");
+            if (environment instanceof Map<?, ?> em) {
+                em.keySet().forEach(k -> out.add(String.valueOf(k)));
+            }
+            m.values().forEach(v -> collectEnv(v, out));
+        } else if (node instanceof List<?> l) {
+            l.forEach(v -> collectEnv(v, out));
+        }
+    }
+}
