@@ -60,6 +60,30 @@ final class IngestCommand extends GroupCommand {
                 description = "Environment variable holding the key for hashing prompts/responses/user ids in gateway payloads. Default: ${DEFAULT-VALUE}.")
         String hmacEnv;
 
+        @Option(names = "--kafka-config", paramLabel = "FILE",
+                description = {"Kafka client properties for TLS/SASL (security.protocol, sasl.*, ssl.*). Also from the environment:",
+                        "LLM_AUDIT_INGEST_KAFKA_SASL_JAAS_CONFIG -> sasl.jaas.config (environment wins)."})
+        Path kafkaConfig;
+
+        /** Kafka client settings from the file and {@code LLM_AUDIT_INGEST_KAFKA_*} variables (environment wins). */
+        static Map<String, String> kafkaClientSettings(Path file, Map<String, String> env) throws java.io.IOException {
+            Map<String, String> out = new LinkedHashMap<>();
+            if (file != null) {
+                java.util.Properties p = new java.util.Properties();
+                try (var in = java.nio.file.Files.newInputStream(file)) {
+                    p.load(in);
+                }
+                p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
+            }
+            String prefix = "LLM_AUDIT_INGEST_KAFKA_";
+            env.forEach((name, value) -> {
+                if (name.startsWith(prefix) && name.length() > prefix.length()) {
+                    out.put(name.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), value);
+                }
+            });
+            return out;
+        }
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
@@ -82,7 +106,7 @@ final class IngestCommand extends GroupCommand {
             String hmac = System.getenv(hmacEnv);
             GatewayConfig config = new GatewayConfig(host, port, cluster.bootstrap, topic, registry, maxBody, 10_000, maxInFlight, producers,
                     Duration.ofSeconds(15), "llm-audit-ingest-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port,
-                    hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8));
+                    hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8), kafkaClientSettings(kafkaConfig, System.getenv()));
             CountDownLatch stop = new CountDownLatch(1);
             try (IngestGateway gateway = IngestGateway.start(config, apiKeys)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

@@ -158,7 +158,8 @@ class DeployManifestsTest {
                 }
             }
         });
-        List<String> passThrough = List.of("LLM_AUDIT_ENFORCER_STREAMS_", "LLM_AUDIT_ROLLUPS_KAFKA_", "LLM_AUDIT_ROLLUPS_FLINK_");
+        List<String> passThrough = List.of("LLM_AUDIT_ENFORCER_STREAMS_", "LLM_AUDIT_ROLLUPS_KAFKA_", "LLM_AUDIT_ROLLUPS_FLINK_",
+                "LLM_AUDIT_INGEST_KAFKA_");
 
         List<String> used = new ArrayList<>();
         for (Map<String, Object> d : k8s()) {

@@ -97,6 +97,7 @@ public final class IngestGateway implements AutoCloseable {
         this.rejected = Counter.builder("llm_audit_ingest_events").tag("result", "rejected").register(meters);
         this.hmac = hmacFunction(config.hmacKey());
         Properties adminProps = new Properties();
+        adminProps.putAll(config.kafkaClient());
         adminProps.put("bootstrap.servers", config.bootstrapServers());
         adminProps.put("request.timeout.ms", "3000");
         adminProps.put("default.api.timeout.ms", "3000");
@@ -402,7 +403,7 @@ public final class IngestGateway implements AutoCloseable {
         }
 
         private KafkaProducer<String, LlmCallEvent> create() {
-            Map<String, Object> p = new java.util.HashMap<>();
+            Map<String, Object> p = new java.util.HashMap<>(config.kafkaClient());
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
             p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
             p.put(ProducerConfig.ACKS_CONFIG, "all");
