@@ -3,7 +3,6 @@ package dev.llmaudit.rollups;
 import dev.llmaudit.jobs.ExactDecimals;
 import java.io.IOException;
 import java.lang.reflect.Type;
-import java.math.BigDecimal;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;

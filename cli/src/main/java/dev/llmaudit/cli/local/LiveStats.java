@@ -1,6 +1,5 @@
 package dev.llmaudit.cli.local;
 
-import dev.llmaudit.avro.DeadLetter;
 import dev.llmaudit.avro.PolicyViolation;
 import dev.llmaudit.avro.PricedLlmCall;
 import dev.llmaudit.schemas.registry.SchemaRegistryClient;
