@@ -49,7 +49,7 @@ public final class Alternatives {
                 cmp = (exact != null ? exact : BigDecimal.valueOf(femto, 15))
                         .compareTo(bestExact != null ? bestExact : BigDecimal.valueOf(bestFemto, 15));
             }
-            if (cmp < 0 || (cmp == 0 && e.id().compareTo(best.id()) < 0)) {
+            if (cmp < 0 || (cmp == 0 && prices.idRank(e) < prices.idRank(best))) {
                 best = e;
                 bestFemto = femto;
                 bestExact = exact;

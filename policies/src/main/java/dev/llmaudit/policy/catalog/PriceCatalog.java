@@ -22,6 +22,8 @@ public final class PriceCatalog {
     private final String version;
     private final String currency;
     private final List<PriceEntry> entries;
+    /** By identity: entries are records whose hashCode walks every component. */
+    private final Map<PriceEntry, Integer> idRank = new java.util.IdentityHashMap<>();
     /** An entry with its start as epoch seconds, so lookups compare longs. */
     private record Candidate(PriceEntry entry, long fromEpochSecond) {}
 
@@ -37,6 +39,11 @@ public final class PriceCatalog {
         this.version = version;
         this.currency = currency;
         this.entries = List.copyOf(entries);
+        List<PriceEntry> byId = new ArrayList<>(this.entries);
+        byId.sort(java.util.Comparator.comparing(PriceEntry::id));
+        for (int i = 0; i < byId.size(); i++) {
+            idRank.put(byId.get(i), i);
+        }
         for (PriceEntry e : this.entries) {
             String canonical = ModelNames.canonical(e.model());
             Candidate candidate = new Candidate(e, e.effectiveInstant().getEpochSecond());
@@ -46,6 +53,15 @@ public final class PriceCatalog {
             nanoPrices.put(e, new long[] {nano(e.inputPerMillion()), nano(e.cachedInputPerMillion() != null ? e.cachedInputPerMillion() : e.inputPerMillion()),
                     nano(e.outputPerMillion()), nano(e.reasoningPerMillion() != null ? e.reasoningPerMillion() : e.outputPerMillion())});
         }
+    }
+
+    /**
+     * The entry's position in id order: comparing ranks orders entries exactly as comparing their ids,
+     * without building the id strings (ties between equally cheap offers are broken by id).
+     */
+    public int idRank(PriceEntry e) {
+        Integer r = idRank.get(e);
+        return r != null ? r : Integer.MAX_VALUE;
     }
 
     public String version() {

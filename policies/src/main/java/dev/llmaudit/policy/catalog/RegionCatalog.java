@@ -58,15 +58,33 @@ public final class RegionCatalog {
 
     /** Replaces group names ({@code apac}) by the jurisdictions they stand for. */
     public Set<String> expand(Set<String> jurisdictions) {
-        if (groups.isEmpty() || jurisdictions.stream().noneMatch(groups::containsKey)) {
+        boolean grouped = false;
+        for (String j : jurisdictions) {
+            if (groups.containsKey(j)) {
+                grouped = true;
+                break;
+            }
+        }
+        if (!grouped) {
             return jurisdictions;
+        }
+        Set<String> cached = expanded.get(jurisdictions);
+        if (cached != null) {
+            return cached;
         }
         Set<String> out = new java.util.TreeSet<>();
         for (String j : jurisdictions) {
             out.addAll(groups.getOrDefault(j, Set.of(j)));
         }
-        return out;
+        Set<String> result = java.util.Collections.unmodifiableSet(out);
+        if (expanded.size() < 1024) {
+            expanded.put(Set.copyOf(jurisdictions), result);
+        }
+        return result;
     }
+
+    /** Expansions of jurisdiction sets that name groups: policies ask for the same few sets on every call. */
+    private final Map<Set<String>, Set<String>> expanded = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Map<String, Set<String>> groups() {
         return groups;

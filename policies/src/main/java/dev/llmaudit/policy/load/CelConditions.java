@@ -45,11 +45,24 @@ public final class CelConditions {
         }
         return call -> {
             try {
-                return Boolean.TRUE.equals(program.eval(Map.of("event", asMap(call))));
+                return Boolean.TRUE.equals(program.eval(activation(call)));
             } catch (CelEvaluationException | RuntimeException e) {
                 return false;
             }
         };
+    }
+
+    /** The last call's activation per thread: every CEL policy of one evaluation reads the same immutable call. */
+    private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[2]);
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> activation(LlmCall call) {
+        Object[] last = LAST.get();
+        if (last[0] != call) {
+            last[1] = Map.of("event", asMap(call));
+            last[0] = call;
+        }
+        return (Map<String, Object>) last[1];
     }
 
     static Map<String, Object> asMap(LlmCall c) {
