@@ -42,6 +42,10 @@ final class RollupsCommand extends GroupCommand {
             } catch (IllegalArgumentException e) {
                 spec.commandLine().getErr().println("llm-audit rollups run: " + e.getMessage());
                 return 2;
+            } catch (IllegalStateException e) {
+                // Kafka unreachable while creating the output topics, or a bundle that cannot be shipped.
+                spec.commandLine().getErr().println("llm-audit rollups run: " + e.getMessage());
+                return 1;
             }
             Thread cancel = new Thread(() -> {
                 try {

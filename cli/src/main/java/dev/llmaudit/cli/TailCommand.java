@@ -210,38 +210,44 @@ final class TailCommand implements Callable<Integer> {
         return wanted == null || wanted.equals(actual);
     }
 
+    // One column layout per kind, shared by the header and the rows so they cannot drift apart.
+    private static final String VIOLATION_COLUMNS = "%-20s %-8s %-24s %-22s %-24s %s";
+    private static final String ROLLUP_COLUMNS = "%-17s %-4s %3s %-26s %-22s %-34s %8s %12s %14s %14s";
+    private static final String BUDGET_COLUMNS = "%-24s %-38s %-8s %14s %14s %5s %6s %-20s";
+    private static final String DLQ_COLUMNS = "%-20s %-12s %-32s %s";
+
     String header() {
         return switch (what) {
-            case violations -> String.format("%-20s %-8s %-24s %-22s %-24s %s", "DETECTED", "SEVERITY", "POLICY", "TENANT/TEAM", "EVENT", "MESSAGE");
-            case rollups -> String.format("%-17s %-4s %3s %-26s %-22s %-34s %8s %12s %14s %14s", "PERIOD START", "GRAN", "REV", "TENANT/TEAM/APP",
-                    "CLOUD/REGION", "MODEL", "CALLS", "TOKENS", "LIST COST", "SAVING");
-            case budgets -> String.format("%-24s %-38s %-8s %14s %14s %5s %6s %-20s", "BUDGET", "SCOPE", "PERIOD", "SPENT", "LIMIT", "USED",
-                    "CROSS", "UPDATED");
-            case dlq -> String.format("%-20s %-12s %-32s %s", "FAILED", "STAGE", "SOURCE", "ERROR");
+            case violations -> String.format(VIOLATION_COLUMNS, "DETECTED", "SEVERITY", "POLICY", "TENANT/TEAM", "EVENT", "MESSAGE");
+            case rollups -> String.format(ROLLUP_COLUMNS, "PERIOD START", "GRAN", "REV", "TENANT/TEAM/APP", "CLOUD/REGION", "MODEL", "CALLS",
+                    "TOKENS", "LIST COST", "SAVING");
+            case budgets -> String.format(BUDGET_COLUMNS, "BUDGET", "SCOPE", "PERIOD", "SPENT", "LIMIT", "USED", "CROSS", "UPDATED");
+            case dlq -> String.format(DLQ_COLUMNS, "FAILED", "STAGE", "SOURCE", "ERROR");
         };
     }
 
     static String row(SpecificRecord v) {
         if (v instanceof PolicyViolation x) {
-            return String.format("%-20s %-8s %-24s %-22s %-24s %s", time(x.getDetectedAt()), x.getSeverity(), cut(x.getPolicyId(), 24),
+            return String.format(VIOLATION_COLUMNS, time(x.getDetectedAt()), x.getSeverity(), cut(x.getPolicyId(), 24),
                     cut(nz(x.getTenant()) + "/" + nz(x.getTeam()), 22), cut(nz(x.getEventId()), 24), x.getMessage());
         }
         if (v instanceof UsageRollup x) {
-            return String.format("%-17s %-4s %3d %-26s %-22s %-34s %,8d %,12d %14s %14s", time(x.getChargePeriodStart()).substring(0, 16),
-                    x.getXGranularity(), x.getXRevision(), cut(nz(x.getXTenant()) + "/" + nz(x.getXTeam()) + "/" + nz(x.getXApp()), 26),
+            return String.format(ROLLUP_COLUMNS, time(x.getChargePeriodStart()).substring(0, 16), x.getXGranularity(), x.getXRevision(),
+                    cut(nz(x.getXTenant()) + "/" + nz(x.getXTeam()) + "/" + nz(x.getXApp()), 26),
                     cut((x.getXCloud() == null ? "-" : x.getXCloud().name()) + "/" + nz(x.getRegionId()), 22), cut(nz(x.getXModel()), 34),
-                    x.getXRequestCount(), x.getConsumedQuantity(), money(x.getListCost().getAmount(), x.getBillingCurrency()),
+                    String.format("%,d", x.getXRequestCount()), String.format("%,d", x.getConsumedQuantity()),
+                    money(x.getListCost().getAmount(), x.getBillingCurrency()),
                     x.getXPotentialSaving() == null ? "-" : money(x.getXPotentialSaving().getAmount(), x.getBillingCurrency()))
                     + (x.getXIsCorrection() ? " (correction)" : "");
         }
         if (v instanceof BudgetStatus x) {
-            return String.format("%-24s %-38s %-8s %14s %14s %4s%% %6s %-20s", cut(x.getBudgetId(), 24), cut(scope(x.getScope()), 38),
-                    x.getPeriod(), money(x.getSpent().getAmount(), x.getSpent().getCurrency()), money(x.getLimit().getAmount(), x.getLimit().getCurrency()),
-                    percent(x.getSpent().getAmount(), x.getLimit().getAmount()),
+            return String.format(BUDGET_COLUMNS, cut(x.getBudgetId(), 24), cut(scope(x.getScope()), 38), x.getPeriod(),
+                    money(x.getSpent().getAmount(), x.getSpent().getCurrency()), money(x.getLimit().getAmount(), x.getLimit().getCurrency()),
+                    percent(x.getSpent().getAmount(), x.getLimit().getAmount()) + "%",
                     x.getLastThresholdCrossed() == null ? "-" : x.getLastThresholdCrossed() + "%", time(x.getUpdatedAt()));
         }
         if (v instanceof DeadLetter x) {
-            return String.format("%-20s %-12s %-32s %s", time(x.getFailedAt()), cut(x.getStage(), 12),
+            return String.format(DLQ_COLUMNS, time(x.getFailedAt()), cut(x.getStage(), 12),
                     cut(nz(x.getSourceTopic()) + "-" + x.getSourcePartition() + "@" + x.getSourceOffset(), 32), x.getErrorMessage());
         }
         return v.toString();

@@ -82,8 +82,8 @@ public final class RollupsMain {
 
     /** Wires Kafka source -> rollups -> exactly-once Kafka sinks onto the environment. */
     public static void define(StreamExecutionEnvironment env, RollupsConfig c, Clock clock) throws IOException {
-        for (String problem : c.problems()) {
-            throw new IllegalArgumentException(problem);
+        if (!c.problems().isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", c.problems()));
         }
         String archive = packBundle(c.bundleDir());
         if (c.createTopics()) {

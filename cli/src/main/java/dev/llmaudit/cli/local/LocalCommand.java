@@ -119,7 +119,7 @@ public final class LocalCommand implements Callable<Integer> {
             try {
                 stack = LocalStack.start(new LocalStack.Options(workDir.toAbsolutePath(), kafkaPort, registryPort, port,
                         bundle.toAbsolutePath()), log);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 err.println("llm-audit local: could not start: " + e.getMessage()
                         + " (is another llm-audit local or a Kafka/registry already using the ports? try --kafka-port 0 --registry-port 0 --port 0)");
                 return 1;

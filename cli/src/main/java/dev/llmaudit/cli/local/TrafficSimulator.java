@@ -68,7 +68,7 @@ final class TrafficSimulator {
         return call(k);
     }
 
-    /** Calls grouped by tenant (the gateway takes one tenant per API key). */
+    /** The next {@code n} calls, of mixed tenants (the caller groups them per API key). */
     List<ObjectNode> batch(int n) {
         List<ObjectNode> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
