@@ -187,6 +187,75 @@ class DeployManifestsTest {
         }
     }
 
+    /** One property or plugin setting of a module's POM (the build that makes the images). */
+    static String pomText(String module, String xpath) throws Exception {
+        var doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(Path.of("..", module, "pom.xml").toFile());
+        // POMs use a default namespace; the builder above is not namespace-aware, so plain names match.
+        String v = javax.xml.xpath.XPathFactory.newInstance().newXPath().evaluate(xpath, doc).trim();
+        assertThat(v).as(module + "/pom.xml " + xpath).isNotEmpty();
+        return v;
+    }
+
+    static String resolve(String value) throws Exception {
+        Matcher m = Pattern.compile("\\$\\{([a-z.]+)}").matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(pomText(".", "/project/properties/" + m.group(1))));
+        }
+        return m.appendTail(out).toString();
+    }
+
+    @Test
+    void manifestsRunTheImagesTheBuildMakesWithTheFilesWhereTheImagesPutThem() throws Exception {
+        String jib = "//profile[id='images']//plugin[artifactId='jib-maven-plugin']/configuration";
+        String cliImage = resolve(pomText("cli", jib + "/to/image"));
+        String rollupsImage = resolve(pomText("stream-jobs", jib + "/to/image"));
+        assertThat(cliImage).isEqualTo("llm-audit/llm-audit:" + resolve("${image.tag}"));
+        assertThat(pomText(".", "/project/version")).startsWith(resolve("${image.tag}"));
+
+        // Every image a manifest runs is either one of ours, exactly as built, or a third-party one.
+        List<String> images = new ArrayList<>();
+        for (Map<String, Object> d : k8s()) {
+            collectImages(d, images);
+        }
+        collectImages(docs(DEPLOY.resolve("compose/compose.yaml")).get(0), images);
+        assertThat(images).contains(cliImage, rollupsImage);
+        images.stream().filter(i -> i.startsWith("llm-audit/")).forEach(i -> assertThat(i).isIn(cliImage, rollupsImage));
+
+        // The bundle directory the configs name is where both images put the default bundle.
+        String bundleInto = "/extraDirectories/paths/path[contains(from,'policies/bundle')]/into";
+        assertThat(pomText("cli", jib + bundleInto)).isEqualTo("/opt/llm-audit/policies/bundle");
+        assertThat(pomText("stream-jobs", jib + bundleInto)).isEqualTo("/opt/llm-audit/policies/bundle");
+        for (Map<String, Object> d : k8s()) {
+            if ("ConfigMap".equals(d.get("kind"))) {
+                Map<String, String> data = at(d, "data");
+                data.values().forEach(v -> assertThat(v).contains("bundle.dir=/opt/llm-audit/policies/bundle"));
+            }
+        }
+
+        // The Flink operator's jarURI is the shaded job jar where the rollups image puts it.
+        Map<String, Object> flink = k8s().stream().filter(d -> "FlinkDeployment".equals(d.get("kind"))).findFirst().orElseThrow();
+        String jarName = Path.of(pomText("stream-jobs", "//execution[id='rollups-job-jar']/configuration/outputFile")).getFileName()
+                .toString();
+        String jarInto = pomText("stream-jobs", jib + "/extraDirectories/paths/path[includes]/into");
+        assertThat(pomText("stream-jobs", jib + "/extraDirectories/paths/path[includes]/includes")).isEqualTo(jarName);
+        assertThat((String) at(flink, "spec", "job", "jarURI")).isEqualTo("local://" + jarInto + "/" + jarName);
+        assertThat((String) at(flink, "spec", "image")).isEqualTo(rollupsImage);
+    }
+
+    @SuppressWarnings("unchecked")
+    static void collectImages(Object node, List<String> out) {
+        if (node instanceof Map<?, ?> m) {
+            if (m.get("image") instanceof String image) {
+                out.add(image);
+            }
+            m.values().forEach(v -> collectImages(v, out));
+        } else if (node instanceof List<?> l) {
+            l.forEach(v -> collectImages(v, out));
+        }
+    }
+
     @SuppressWarnings("unchecked")
     static void collectEnv(Object node, List<String> out) {
         if (node instanceof Map<?, ?> m) {
