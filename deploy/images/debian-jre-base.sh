@@ -38,7 +38,8 @@ chroot "$ROOTFS" useradd --uid 1000 --gid 1000 --home-dir /home/llm-audit --crea
 "$ROOTFS/usr/lib/jvm/java-17-openjdk-amd64/bin/java" -version 2>/dev/null || true
 test -x "$ROOTFS/usr/lib/jvm/java-17-openjdk-amd64/bin/java" || { echo "no java in the rootfs" >&2; exit 1; }
 
-# One layer; numeric owners and a fixed mtime so the same packages give the same layer digest.
+# One layer; numeric owners, sorted names and a fixed mtime (file contents such as dpkg logs still differ
+# between runs, so two builds are not byte-identical).
 mkdir -p "$WORK/image"
 tar --numeric-owner --sort=name --exclude=./dev/* --exclude=./proc/* --exclude=./sys/* --mtime='2020-01-01 00:00Z' -C "$ROOTFS" -cf "$WORK/image/layer.tar" .
 DIFF_ID="sha256:$(sha256sum "$WORK/image/layer.tar" | cut -d' ' -f1)"
