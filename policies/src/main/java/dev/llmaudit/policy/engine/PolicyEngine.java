@@ -22,21 +22,23 @@ import java.util.Set;
  */
 public final class PolicyEngine {
     private final PolicyBundle bundle;
-    private final Policy[] policies;
-    /** Policies that can apply to each cloud (their selector allows it), so most calls skip most selectors. */
-    private final java.util.Map<String, Policy[]> byCloud = new java.util.HashMap<>();
-    private final ResidencyPolicy[] residencyPolicies;
+    /** Finds the policies whose selectors match a call without matching every selector. */
+    private final SelectorIndex index;
+    /** The residency policies among the bundle's, as a bit set over bundle order. */
+    private final long[] residencyPolicies;
     private final java.util.Map<String, dev.llmaudit.policy.model.Severity> severities = new java.util.HashMap<>();
 
     public PolicyEngine(PolicyBundle bundle) {
         this.bundle = java.util.Objects.requireNonNull(bundle, "bundle (load it with BundleLoader and check its problems first)");
-        this.policies = bundle.policies().toArray(new Policy[0]);
-        for (String cloud : List.of("azure", "aws", "gcp", "openai", "anthropic", "other")) {
-            byCloud.put(cloud, bundle.policies().stream().filter(p -> p.meta().selector().mayMatchCloud(cloud)).toArray(Policy[]::new));
-        }
+        this.index = new SelectorIndex(bundle.policies());
         bundle.policies().forEach(p -> severities.put(p.meta().id(), p.meta().severity()));
-        this.residencyPolicies = bundle.policies().stream().filter(p -> p instanceof ResidencyPolicy)
-                .map(p -> (ResidencyPolicy) p).toArray(ResidencyPolicy[]::new);
+        List<Policy> all = bundle.policies();
+        this.residencyPolicies = new long[Math.max(1, (all.size() + 63) / 64)];
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i) instanceof ResidencyPolicy) {
+                residencyPolicies[i >>> 6] |= 1L << i;
+            }
+        }
     }
 
     public PolicyBundle bundle() {
@@ -53,12 +55,15 @@ public final class PolicyEngine {
         Pricing pricing = bundle.prices().price(call, location);
         List<Finding> findings = new ArrayList<>(2);
         List<BudgetContribution> budgets = new ArrayList<>(2);
+        long[] candidates = index.candidates(call);
         CheckContext ctx = new CheckContext(call, location, pricing, bundle.regions(), bundle.prices(),
-                () -> residencyRequirement(call), findings, budgets);
-        Policy[] candidates = call.cloud() == null ? policies : byCloud.getOrDefault(call.cloud(), policies);
-        for (Policy p : candidates) {
-            if (p.meta().selector().matches(call)) {
-                p.check(ctx);
+                () -> residencyRequirement(call, candidates), findings, budgets);
+        for (int w = 0; w < candidates.length; w++) {
+            for (long bits = candidates[w]; bits != 0; bits &= bits - 1) {
+                int i = (w << 6) + Long.numberOfTrailingZeros(bits);
+                if (index.applies(i, call)) {
+                    index.policy(i).check(ctx);
+                }
             }
         }
         return new Evaluation(call, location, pricing, findings, budgets, bundle.version(), bundle.prices().version());
@@ -69,25 +74,33 @@ public final class PolicyEngine {
      * what every applicable residency policy allows. Empty means no requirement.
      */
     public Set<String> residencyRequirement(LlmCall call) {
+        return residencyRequirement(call, index.candidates(call));
+    }
+
+    private Set<String> residencyRequirement(LlmCall call, long[] candidates) {
         Set<String> required = null;
         if (call.dataResidency() != null) {
             required = new HashSet<>(bundle.regions().expand(Set.of(call.dataResidency())));
         }
-        for (ResidencyPolicy p : residencyPolicies) {
-            if (!p.meta().selector().matches(call)) {
-                continue;
-            }
-            Set<String> allowed = bundle.regions().expand(p.allowedFor(call));
-            if (allowed.isEmpty()) {
-                continue;
-            }
-            if (required == null) {
-                required = new HashSet<>(allowed);
-            } else {
-                required.retainAll(allowed);
-                if (required.isEmpty()) {
-                    // Contradictory policies: nothing satisfies both; keep an impossible marker.
-                    required.add("(none)");
+        for (int w = 0; w < candidates.length; w++) {
+            for (long bits = candidates[w] & residencyPolicies[w]; bits != 0; bits &= bits - 1) {
+                int i = (w << 6) + Long.numberOfTrailingZeros(bits);
+                if (!index.applies(i, call)) {
+                    continue;
+                }
+                ResidencyPolicy p = (ResidencyPolicy) index.policy(i);
+                Set<String> allowed = bundle.regions().expand(p.allowedFor(call));
+                if (allowed.isEmpty()) {
+                    continue;
+                }
+                if (required == null) {
+                    required = new HashSet<>(allowed);
+                } else {
+                    required.retainAll(allowed);
+                    if (required.isEmpty()) {
+                        // Contradictory policies: nothing satisfies both; keep an impossible marker.
+                        required.add("(none)");
+                    }
                 }
             }
         }

@@ -84,7 +84,7 @@ public final class Patterns {
     }
 
     /** True when this list can match the value only if it is one of the exact values (no wildcards). */
-    boolean exactOnly() {
+    public boolean exactOnly() {
         return prefixes.isEmpty() && suffixes.isEmpty() && globs.isEmpty();
     }
 

@@ -85,12 +85,6 @@ public final class Selector {
         };
     }
 
-    /** False only when the selector names clouds and this one is not among them. */
-    public boolean mayMatchCloud(String cloud) {
-        Patterns clouds = attributes.get("cloud");
-        return clouds == null || clouds.matches(cloud);
-    }
-
     public Map<String, Patterns> attributes() {
         return attributes;
     }
