@@ -3,7 +3,6 @@ package dev.llmaudit.policy.catalog;
 import dev.llmaudit.policy.model.Scope;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -29,37 +28,68 @@ public final class Alternatives {
     public static Optional<Alternative> cheapest(PriceCatalog prices, RegionCatalog regions, String model, Instant at,
                                                  long input, long cached, long output, long reasoning,
                                                  Set<String> requirement, PriceEntry exclude) {
-        List<PriceEntry> offers = prices.offers(model, at);
-        PriceEntry best = null;
+        PriceCatalog.Comparable comparable = prices.offerSet(model, at).comparable(requirement, regions, prices);
+        if (exclude != null && comparable.inFrontier(exclude)) {
+            // The offer used may be what made others not worth comparing: compare every compliant one.
+            return cheapestOf(prices, regions, comparable.compliant(), input, cached, output, reasoning, requirement, exclude);
+        }
+        PriceEntry[] offers = comparable.frontier();
+        long[][] nanos = comparable.frontierNanos();
+        int[] ranks = comparable.frontierRanks();
+        int best = -1;
         long bestFemto = -1;         // exact cost in 10^-15 units when it fits a long
         BigDecimal bestExact = null; // otherwise the exact decimal
-        for (int i = 0; i < offers.size(); i++) {
-            PriceEntry e = offers.get(i);
-            if (e == exclude || !compliant(regions, e, requirement)) {
+        for (int i = 0; i < offers.length; i++) {
+            long femto = PriceCatalog.femtoCost(nanos[i], input, cached, output, reasoning);
+            BigDecimal exact = femto >= 0 ? null : prices.cost(offers[i], input, cached, output, reasoning).total();
+            if (best < 0 || isCheaper(femto, exact, ranks[i], bestFemto, bestExact, ranks[best])) {
+                best = i;
+                bestFemto = femto;
+                bestExact = exact;
+            }
+        }
+        return best < 0 ? Optional.empty() : Optional.of(alternative(prices, regions, offers[best], input, cached, output, reasoning,
+                requirement));
+    }
+
+    private static Optional<Alternative> cheapestOf(PriceCatalog prices, RegionCatalog regions, PriceEntry[] offers, long input,
+                                                    long cached, long output, long reasoning, Set<String> requirement,
+                                                    PriceEntry exclude) {
+        PriceEntry best = null;
+        long bestFemto = -1;
+        BigDecimal bestExact = null;
+        for (PriceEntry e : offers) {
+            if (e == exclude) {
                 continue;
             }
             long femto = prices.femtoCost(e, input, cached, output, reasoning);
             BigDecimal exact = femto >= 0 ? null : prices.cost(e, input, cached, output, reasoning).total();
-            int cmp;
-            if (best == null) {
-                cmp = -1;
-            } else if (femto >= 0 && bestFemto >= 0) {
-                cmp = Long.compare(femto, bestFemto);
-            } else {
-                cmp = (exact != null ? exact : BigDecimal.valueOf(femto, 15))
-                        .compareTo(bestExact != null ? bestExact : BigDecimal.valueOf(bestFemto, 15));
-            }
-            if (cmp < 0 || (cmp == 0 && prices.idRank(e) < prices.idRank(best))) {
+            if (best == null || isCheaper(femto, exact, prices.idRank(e), bestFemto, bestExact, prices.idRank(best))) {
                 best = e;
                 bestFemto = femto;
                 bestExact = exact;
             }
         }
-        if (best == null) {
-            return Optional.empty();
+        return best == null ? Optional.empty() : Optional.of(alternative(prices, regions, best, input, cached, output, reasoning,
+                requirement));
+    }
+
+    /** Cheaper, or as cheap and first in id order. Exact: longs when both fit, decimals otherwise. */
+    private static boolean isCheaper(long femto, BigDecimal exact, int rank, long bestFemto, BigDecimal bestExact, int bestRank) {
+        int cmp;
+        if (femto >= 0 && bestFemto >= 0) {
+            cmp = Long.compare(femto, bestFemto);
+        } else {
+            cmp = (exact != null ? exact : BigDecimal.valueOf(femto, 15))
+                    .compareTo(bestExact != null ? bestExact : BigDecimal.valueOf(bestFemto, 15));
         }
-        return Optional.of(new Alternative(best, compliantLocation(regions, best, requirement).orElseThrow(),
-                prices.cost(best, input, cached, output, reasoning)));
+        return cmp < 0 || (cmp == 0 && rank < bestRank);
+    }
+
+    private static Alternative alternative(PriceCatalog prices, RegionCatalog regions, PriceEntry best, long input, long cached,
+                                           long output, long reasoning, Set<String> requirement) {
+        return new Alternative(best, compliantLocation(regions, best, requirement).orElseThrow(),
+                prices.cost(best, input, cached, output, reasoning));
     }
 
     /** Whether the offer would keep data within the requirement (cheap; no strings built). */

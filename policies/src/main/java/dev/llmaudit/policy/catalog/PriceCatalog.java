@@ -32,8 +32,91 @@ public final class PriceCatalog {
     private final Map<String, List<PriceEntry>> byCanonical = new HashMap<>();
     /** Prices in 10^-9 of the currency per million tokens (= 10^-15 per token), when exactly representable; identity-keyed, read-only. */
     private final Map<PriceEntry, long[]> nanoPrices = new java.util.IdentityHashMap<>();
-    private final Map<String, List<PriceEntry>> offersCache = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Offers by (model name as called, UTC day): prices change at day boundaries (effective_from is a date). */
+    private final Map<OffersKey, Offers> offersCache = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int OFFERS_CACHE_LIMIT = 10_000;
+
+    private record OffersKey(String model, long epochDay) {}
+
+    /**
+     * The offers of one model on one day, and per residency requirement the compliant ones worth
+     * comparing (computed once; a price check or counterfactual then only multiplies tokens by prices).
+     */
+    static final class Offers {
+        final List<PriceEntry> all;
+        private final Map<java.util.Set<String>, Comparable> byRequirement = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile RegionCatalog regions;
+
+        Offers(List<PriceEntry> all) {
+            this.all = all;
+        }
+
+        Comparable comparable(java.util.Set<String> requirement, RegionCatalog regionCatalog, PriceCatalog prices) {
+            if (regions == null) {
+                regions = regionCatalog;
+            }
+            if (regions != regionCatalog) { // another bundle's regions: correct, just not cached
+                return Comparable.of(all, requirement, regionCatalog, prices);
+            }
+            Comparable c = byRequirement.get(requirement);
+            if (c == null) {
+                c = Comparable.of(all, requirement, regionCatalog, prices);
+                if (byRequirement.size() < 1_000) {
+                    byRequirement.put(requirement, c);
+                }
+            }
+            return c;
+        }
+    }
+
+    /**
+     * The compliant offers in id order ({@code compliant}), and the subset that can be the cheapest for
+     * some token mix ({@code frontier}): an offer is left out when another compliant offer costs no
+     * more per token of every kind and comes first in id order, since it then wins for any tokens,
+     * ties included. Offers whose prices are not exact in 10^-15 units are never left out.
+     */
+    record Comparable(PriceEntry[] compliant, PriceEntry[] frontier, long[][] frontierNanos, int[] frontierRanks) {
+        static Comparable of(List<PriceEntry> offers, java.util.Set<String> requirement, RegionCatalog regions, PriceCatalog prices) {
+            List<PriceEntry> compliant = new ArrayList<>();
+            for (PriceEntry e : offers) {
+                if (Alternatives.compliant(regions, e, requirement)) {
+                    compliant.add(e);
+                }
+            }
+            List<PriceEntry> frontier = new ArrayList<>();
+            for (PriceEntry e : compliant) {
+                long[] pe = prices.nanoPrices.get(e);
+                boolean dominated = false;
+                for (PriceEntry d : compliant) {
+                    long[] pd = prices.nanoPrices.get(d);
+                    if (d != e && exact(pd) && exact(pe) && prices.idRank(d) < prices.idRank(e)
+                            && pd[0] <= pe[0] && pd[1] <= pe[1] && pd[2] <= pe[2] && pd[3] <= pe[3]) {
+                        dominated = true;
+                        break;
+                    }
+                }
+                if (!dominated) {
+                    frontier.add(e);
+                }
+            }
+            return new Comparable(compliant.toArray(new PriceEntry[0]), frontier.toArray(new PriceEntry[0]),
+                    frontier.stream().map(prices.nanoPrices::get).toArray(long[][]::new),
+                    frontier.stream().mapToInt(prices::idRank).toArray());
+        }
+
+        private static boolean exact(long[] p) {
+            return p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[3] >= 0;
+        }
+
+        boolean inFrontier(PriceEntry e) {
+            for (PriceEntry f : frontier) {
+                if (f == e) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 
     public PriceCatalog(String version, String currency, Collection<PriceEntry> entries) {
         this.version = version;
@@ -212,7 +295,10 @@ public final class PriceCatalog {
      * 9 decimals per million tokens or the product would overflow (callers then use {@link #cost}).
      */
     public long femtoCost(PriceEntry e, long input, long cached, long output, long reasoning) {
-        long[] p = nanoPrices.get(e);
+        return femtoCost(nanoPrices.get(e), input, cached, output, reasoning);
+    }
+
+    static long femtoCost(long[] p, long input, long cached, long output, long reasoning) {
         if (p == null || p[0] < 0 || p[1] < 0 || p[2] < 0 || p[3] < 0) {
             return -1;
         }
@@ -228,13 +314,18 @@ public final class PriceCatalog {
 
     /** Every entry, on any cloud, offering this model (by canonical name) at the given time: the latest version of each coverage. */
     public List<PriceEntry> offers(String model, Instant at) {
-        String canonical = ModelNames.canonical(ModelNames.withoutProfile(model));
-        String key = canonical + '@' + java.time.LocalDate.ofInstant(at, java.time.ZoneOffset.UTC);
-        List<PriceEntry> cached = offersCache.get(key);
+        return offerSet(model, at).all;
+    }
+
+    Offers offerSet(String model, Instant at) {
+        OffersKey key = new OffersKey(model, Math.floorDiv(at.getEpochSecond(), 86_400L));
+        Offers cached = offersCache.get(key);
         if (cached != null) {
             return cached;
         }
-        List<PriceEntry> computed = computeOffers(canonical, at);
+        // The day's start: every offer effective that day counts (effective_from is a date).
+        Offers computed = new Offers(computeOffers(ModelNames.canonical(ModelNames.withoutProfile(model)),
+                Instant.ofEpochSecond(key.epochDay() * 86_400L)));
         if (offersCache.size() < OFFERS_CACHE_LIMIT) {
             offersCache.put(key, computed);
         }

@@ -12,7 +12,9 @@ import dev.cel.runtime.CelRuntimeFactory;
 import dev.llmaudit.policy.model.LlmCall;
 import dev.llmaudit.policy.rules.Condition;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Compiles custom conditions written in CEL (Common Expression Language) over {@code event}, a map
@@ -59,42 +61,85 @@ public final class CelConditions {
     static Map<String, Object> activation(LlmCall call) {
         Object[] last = LAST.get();
         if (last[0] != call) {
-            last[1] = Map.of("event", asMap(call));
+            last[1] = Map.of("event", new EventFields(call));
             last[0] = call;
         }
         return (Map<String, Object>) last[1];
     }
 
+    /** The fields a condition can read, by canonical JSON name. */
+    static final List<String> FIELDS = List.of("event_id", "event_time", "tenant", "app", "team", "environment", "provider", "cloud",
+            "region", "deployment_scope", "endpoint", "operation", "request_model", "response_model", "input_tokens", "output_tokens",
+            "cached_input_tokens", "reasoning_tokens", "status", "data_classification", "data_residency", "tags");
+
+    /** One field of the call as CEL sees it, or null when the call lacks it. */
+    static Object field(LlmCall c, String name) {
+        return switch (name) {
+            case "event_id" -> c.eventId();
+            case "event_time" -> c.eventTime().toString();
+            case "tenant" -> c.tenant();
+            case "app" -> c.app();
+            case "team" -> c.team();
+            case "environment" -> c.environment();
+            case "provider" -> c.provider();
+            case "cloud" -> c.cloud();
+            case "region" -> c.region();
+            case "deployment_scope" -> c.scope() == null ? null : c.scope().id();
+            case "endpoint" -> c.endpoint();
+            case "operation" -> c.operation();
+            case "request_model" -> c.requestModel();
+            case "response_model" -> c.responseModel();
+            case "input_tokens" -> c.inputTokens();
+            case "output_tokens" -> c.outputTokens();
+            case "cached_input_tokens" -> c.cachedInputTokens();
+            case "reasoning_tokens" -> c.reasoningTokens();
+            case "status" -> c.error() ? "error" : "ok";
+            case "data_classification" -> c.dataClassification();
+            case "data_residency" -> c.dataResidency();
+            case "tags" -> c.tags();
+            default -> null;
+        };
+    }
+
     static Map<String, Object> asMap(LlmCall c) {
         Map<String, Object> m = new HashMap<>();
-        m.put("event_id", c.eventId());
-        m.put("event_time", c.eventTime().toString());
-        put(m, "tenant", c.tenant());
-        put(m, "app", c.app());
-        put(m, "team", c.team());
-        put(m, "environment", c.environment());
-        put(m, "provider", c.provider());
-        put(m, "cloud", c.cloud());
-        put(m, "region", c.region());
-        put(m, "deployment_scope", c.scope() == null ? null : c.scope().id());
-        put(m, "endpoint", c.endpoint());
-        put(m, "operation", c.operation());
-        put(m, "request_model", c.requestModel());
-        put(m, "response_model", c.responseModel());
-        put(m, "input_tokens", c.inputTokens());
-        put(m, "output_tokens", c.outputTokens());
-        put(m, "cached_input_tokens", c.cachedInputTokens());
-        put(m, "reasoning_tokens", c.reasoningTokens());
-        m.put("status", c.error() ? "error" : "ok");
-        put(m, "data_classification", c.dataClassification());
-        put(m, "data_residency", c.dataResidency());
-        m.put("tags", c.tags());
+        for (String name : FIELDS) {
+            Object v = field(c, name);
+            if (v != null) {
+                m.put(name, v);
+            }
+        }
         return m;
     }
 
-    private static void put(Map<String, Object> m, String key, Object value) {
-        if (value != null) {
-            m.put(key, value);
+    /**
+     * The call as the {@code event} map, read field by field: a condition usually reads one or two
+     * fields, so the whole map is built only if a condition iterates it.
+     */
+    static final class EventFields extends java.util.AbstractMap<String, Object> {
+        private final LlmCall call;
+        private Map<String, Object> all;
+
+        EventFields(LlmCall call) {
+            this.call = call;
+        }
+
+        @Override
+        public Object get(Object key) {
+            return key instanceof String name ? field(call, name) : null;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return get(key) != null;
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            if (all == null) {
+                all = asMap(call);
+            }
+            return all.entrySet();
         }
     }
 }

@@ -35,6 +35,9 @@ class CelConditionsTest {
             "event.deployment_scope == 'global'                              ; true ; false",
             "event.cloud == 'openai' || event.data_classification == 'pii'   ; true ; true",
             "event.status == 'ok'                                            ; true ; true",
+            "event.exists(k, k == 'team')                                    ; true ; false",
+            "size(event) == 13                                               ; true ; false",
+            "size(event) == 7                                                ; false; true",
             "timestamp(event.event_time) > timestamp('2026-11-01T00:00:00Z') ; true ; true",
     })
     void conditionsGiveWhatTheirAuthorMeans(String expression, boolean onTagged, boolean onBare) {
