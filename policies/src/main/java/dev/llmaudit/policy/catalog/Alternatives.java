@@ -28,14 +28,22 @@ public final class Alternatives {
     public static Optional<Alternative> cheapest(PriceCatalog prices, RegionCatalog regions, String model, Instant at,
                                                  long input, long cached, long output, long reasoning,
                                                  Set<String> requirement, PriceEntry exclude) {
+        PriceEntry best = cheapestEntry(prices, regions, model, at, input, cached, output, reasoning, requirement, exclude);
+        return best == null ? Optional.empty() : Optional.of(new Alternative(best,
+                compliantLocation(regions, best, requirement).orElseThrow(), prices.cost(best, input, cached, output, reasoning)));
+    }
+
+    /** As {@link #cheapest}, only the offer (no cost breakdown or description built), or null. */
+    public static PriceEntry cheapestEntry(PriceCatalog prices, RegionCatalog regions, String model, Instant at,
+                                           long input, long cached, long output, long reasoning,
+                                           Set<String> requirement, PriceEntry exclude) {
         PriceCatalog.Comparable comparable = prices.offerSet(model, at).comparable(requirement, regions, prices);
-        if (exclude != null && comparable.inFrontier(exclude)) {
-            // The offer used may be what made others not worth comparing: compare every compliant one.
-            return cheapestOf(prices, regions, comparable.compliant(), input, cached, output, reasoning, requirement, exclude);
+        if (exclude != null) {
+            comparable = comparable.excluding(exclude, prices);
         }
-        PriceEntry[] offers = comparable.frontier();
-        long[][] nanos = comparable.frontierNanos();
-        int[] ranks = comparable.frontierRanks();
+        PriceEntry[] offers = comparable.frontier;
+        long[][] nanos = comparable.frontierNanos;
+        int[] ranks = comparable.frontierRanks;
         int best = -1;
         long bestFemto = -1;         // exact cost in 10^-15 units when it fits a long
         BigDecimal bestExact = null; // otherwise the exact decimal
@@ -48,30 +56,7 @@ public final class Alternatives {
                 bestExact = exact;
             }
         }
-        return best < 0 ? Optional.empty() : Optional.of(alternative(prices, regions, offers[best], input, cached, output, reasoning,
-                requirement));
-    }
-
-    private static Optional<Alternative> cheapestOf(PriceCatalog prices, RegionCatalog regions, PriceEntry[] offers, long input,
-                                                    long cached, long output, long reasoning, Set<String> requirement,
-                                                    PriceEntry exclude) {
-        PriceEntry best = null;
-        long bestFemto = -1;
-        BigDecimal bestExact = null;
-        for (PriceEntry e : offers) {
-            if (e == exclude) {
-                continue;
-            }
-            long femto = prices.femtoCost(e, input, cached, output, reasoning);
-            BigDecimal exact = femto >= 0 ? null : prices.cost(e, input, cached, output, reasoning).total();
-            if (best == null || isCheaper(femto, exact, prices.idRank(e), bestFemto, bestExact, prices.idRank(best))) {
-                best = e;
-                bestFemto = femto;
-                bestExact = exact;
-            }
-        }
-        return best == null ? Optional.empty() : Optional.of(alternative(prices, regions, best, input, cached, output, reasoning,
-                requirement));
+        return best < 0 ? null : offers[best];
     }
 
     /** Cheaper, or as cheap and first in id order. Exact: longs when both fit, decimals otherwise. */
@@ -84,12 +69,6 @@ public final class Alternatives {
                     .compareTo(bestExact != null ? bestExact : BigDecimal.valueOf(bestFemto, 15));
         }
         return cmp < 0 || (cmp == 0 && rank < bestRank);
-    }
-
-    private static Alternative alternative(PriceCatalog prices, RegionCatalog regions, PriceEntry best, long input, long cached,
-                                           long output, long reasoning, Set<String> requirement) {
-        return new Alternative(best, compliantLocation(regions, best, requirement).orElseThrow(),
-                prices.cost(best, input, cached, output, reasoning));
     }
 
     /** Whether the offer would keep data within the requirement (cheap; no strings built). */

@@ -28,6 +28,23 @@ public final class ModelNames {
 
     private ModelNames() {}
 
+    /** A model name, without its inference-profile prefix, and canonical: the forms policies match on. */
+    public record Forms(String name, String withoutProfile, String canonical) {}
+
+    private static final java.util.Map<String, Forms> FORMS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The forms of a model name, remembered (names repeat across calls; computing them is string work). */
+    public static Forms forms(String model) {
+        Forms f = FORMS.get(model);
+        if (f == null) {
+            f = new Forms(model, withoutProfile(model), canonical(model));
+            if (FORMS.size() < 10_000) {
+                FORMS.put(model, f);
+            }
+        }
+        return f;
+    }
+
     /** A Bedrock inference-profile prefix and the model id behind it. */
     public record Profile(String prefix, String model) {
         public boolean global() {

@@ -75,15 +75,16 @@ public final class PriceCatalog {
      * more per token of every kind and comes first in id order, since it then wins for any tokens,
      * ties included. Offers whose prices are not exact in 10^-15 units are never left out.
      */
-    record Comparable(PriceEntry[] compliant, PriceEntry[] frontier, long[][] frontierNanos, int[] frontierRanks) {
-        static Comparable of(List<PriceEntry> offers, java.util.Set<String> requirement, RegionCatalog regions, PriceCatalog prices) {
-            List<PriceEntry> compliant = new ArrayList<>();
-            for (PriceEntry e : offers) {
-                if (Alternatives.compliant(regions, e, requirement)) {
-                    compliant.add(e);
-                }
-            }
-            List<PriceEntry> frontier = new ArrayList<>();
+    static final class Comparable {
+        final PriceEntry[] compliant;
+        final PriceEntry[] frontier;
+        final long[][] frontierNanos;
+        final int[] frontierRanks;
+        /** Per frontier member: the comparable offers without it (for checks that exclude the offer used); filled on demand. */
+        private final Comparable[] without;
+
+        private Comparable(List<PriceEntry> compliant, PriceCatalog prices) {
+            List<PriceEntry> kept = new ArrayList<>();
             for (PriceEntry e : compliant) {
                 long[] pe = prices.nanoPrices.get(e);
                 boolean dominated = false;
@@ -96,25 +97,46 @@ public final class PriceCatalog {
                     }
                 }
                 if (!dominated) {
-                    frontier.add(e);
+                    kept.add(e);
                 }
             }
-            return new Comparable(compliant.toArray(new PriceEntry[0]), frontier.toArray(new PriceEntry[0]),
-                    frontier.stream().map(prices.nanoPrices::get).toArray(long[][]::new),
-                    frontier.stream().mapToInt(prices::idRank).toArray());
+            this.compliant = compliant.toArray(new PriceEntry[0]);
+            this.frontier = kept.toArray(new PriceEntry[0]);
+            this.frontierNanos = kept.stream().map(prices.nanoPrices::get).toArray(long[][]::new);
+            this.frontierRanks = kept.stream().mapToInt(prices::idRank).toArray();
+            this.without = new Comparable[frontier.length];
+        }
+
+        static Comparable of(List<PriceEntry> offers, java.util.Set<String> requirement, RegionCatalog regions, PriceCatalog prices) {
+            List<PriceEntry> compliant = new ArrayList<>();
+            for (PriceEntry e : offers) {
+                if (Alternatives.compliant(regions, e, requirement)) {
+                    compliant.add(e);
+                }
+            }
+            return new Comparable(compliant, prices);
+        }
+
+        /** The offers to compare when {@code exclude} (the offer actually used, or null) is not an alternative. */
+        Comparable excluding(PriceEntry exclude, PriceCatalog prices) {
+            for (int i = 0; i < frontier.length; i++) {
+                if (frontier[i] == exclude) {
+                    // It may be what made others not worth comparing: recompute without it (immutable; a race only recomputes).
+                    Comparable c = without[i];
+                    if (c == null) {
+                        List<PriceEntry> rest = new ArrayList<>(java.util.Arrays.asList(compliant));
+                        rest.remove(exclude);
+                        c = new Comparable(rest, prices);
+                        without[i] = c;
+                    }
+                    return c;
+                }
+            }
+            return this; // not among the candidates anyway
         }
 
         private static boolean exact(long[] p) {
             return p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[3] >= 0;
-        }
-
-        boolean inFrontier(PriceEntry e) {
-            for (PriceEntry f : frontier) {
-                if (f == e) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 

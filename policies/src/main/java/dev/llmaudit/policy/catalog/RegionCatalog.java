@@ -143,6 +143,24 @@ public final class RegionCatalog {
      * a {@code global} region (OpenAI, Anthropic, Vertex global endpoint) -> global, else regional.
      */
     public ProcessingLocation processing(LlmCall call) {
+        // A pure function of five fields that repeat across calls (a fleet uses a few dozen routes).
+        RouteKey key = new RouteKey(call.cloud(), call.region(), call.provider(), call.model(), call.scope());
+        ProcessingLocation known = routes.get(key);
+        if (known == null) {
+            known = locate(call);
+            if (routes.size() < ROUTES_CACHE_LIMIT) {
+                routes.put(key, known);
+            }
+        }
+        return known;
+    }
+
+    private record RouteKey(String cloud, String region, String provider, String model, Scope scope) {}
+
+    private final Map<RouteKey, ProcessingLocation> routes = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int ROUTES_CACHE_LIMIT = 10_000;
+
+    private ProcessingLocation locate(LlmCall call) {
         String cloud = call.cloud();
         if (cloud == null) {
             return ProcessingLocation.unknown("the event has no cloud");

@@ -59,6 +59,10 @@ public final class BudgetPolicy implements Policy {
         this.currency = currency;
         this.thresholds = List.copyOf(thresholds);
         this.costBasis = costBasis;
+        @SuppressWarnings("unchecked")
+        java.util.function.Function<LlmCall, String>[] r = this.per.stream().map(Selector.ATTRIBUTES::get)
+                .toArray(java.util.function.Function[]::new);
+        this.readers = r;
     }
 
     @Override
@@ -112,15 +116,38 @@ public final class BudgetPolicy implements Policy {
         return w;
     }
 
+    /** One budget instance (one value of the {@code per} attributes): its key and scope, built once. */
+    private record Instance(String key, Map<String, String> scope) {}
+
+    private final java.util.function.Function<LlmCall, String>[] readers;
+    private final Map<List<String>, Instance> instances = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int INSTANCE_CACHE_LIMIT = 100_000;
+
+    private Instance instance(String[] values) {
+        Map<String, String> scope = new LinkedHashMap<>();
+        StringBuilder key = new StringBuilder(meta.id());
+        for (int i = 0; i < values.length; i++) {
+            scope.put(per.get(i), values[i]);
+            key.append('|').append(per.get(i)).append('=').append(values[i]);
+        }
+        Instance instance = new Instance(key.toString(), java.util.Collections.unmodifiableMap(scope));
+        if (instances.size() < INSTANCE_CACHE_LIMIT) {
+            instances.put(List.of(values), instance);
+        }
+        return instance;
+    }
+
     @Override
     public void check(CheckContext ctx) {
         LlmCall c = ctx.call();
-        Map<String, String> scope = new LinkedHashMap<>();
-        StringBuilder key = new StringBuilder(meta.id());
-        for (String attribute : per) {
-            String value = Selector.ATTRIBUTES.get(attribute).apply(c);
-            scope.put(attribute, value == null ? "" : value);
-            key.append('|').append(attribute).append('=').append(value == null ? "" : value);
+        String[] values = new String[per.size()];
+        for (int i = 0; i < values.length; i++) {
+            String value = readers[i].apply(c);
+            values[i] = value == null ? "" : value;
+        }
+        Instance instance = instances.get(java.util.Arrays.asList(values));
+        if (instance == null) {
+            instance = instance(values);
         }
         BigDecimal amount = null;
         boolean reportedUsable = c.reportedCost() != null && currency.equals(c.reportedCurrency());
@@ -133,7 +160,7 @@ public final class BudgetPolicy implements Policy {
             amount = null; // catalog currency differs from the budget's: no FX rates, so unpriced rather than wrong
         }
         Window w = window(c.eventTime());
-        ctx.add(new BudgetContribution(meta.id(), key.toString(), scope, period, w.label(), timeZone.getId(),
+        ctx.add(new BudgetContribution(meta.id(), instance.key(), instance.scope(), period, w.label(), timeZone.getId(),
                 w.start(), w.end(), amount == null ? BigDecimal.ZERO : amount, currency, limit,
                 thresholds, amount == null, c.eventId()));
     }

@@ -16,7 +16,11 @@ public record ModelPolicy(PolicyMeta meta, Patterns allowModels, Patterns denyMo
                           Patterns denyProviders, Patterns allowClouds, Patterns denyClouds) implements Policy {
 
     static boolean modelMatches(Patterns p, String model) {
-        return model != null && (p.matches(model) || p.matches(ModelNames.withoutProfile(model)) || p.matches(ModelNames.canonical(model)));
+        if (model == null) {
+            return false;
+        }
+        ModelNames.Forms f = ModelNames.forms(model);
+        return p.matches(f.name()) || p.matches(f.withoutProfile()) || p.matches(f.canonical());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.llmaudit.policy.rules;
 
 import dev.llmaudit.policy.catalog.Alternatives;
+import dev.llmaudit.policy.catalog.PriceEntry;
 import dev.llmaudit.policy.model.Amounts;
 import dev.llmaudit.policy.model.FindingIds;
 import dev.llmaudit.policy.model.Finding;
@@ -8,7 +9,6 @@ import dev.llmaudit.policy.model.LlmCall;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Advisory: the same model is offered cheaper by more than {@code minSavingPercent} on another
@@ -24,29 +24,34 @@ public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) imp
         }
         LlmCall c = ctx.call();
         BigDecimal current = ctx.pricing().total();
-        Optional<Alternatives.Alternative> alt = Alternatives.cheapest(ctx.prices(), ctx.regions(), c.model(), c.eventTime(),
-                nz(c.inputTokens()), nz(c.cachedInputTokens()), nz(c.outputTokens()), nz(c.reasoningTokens()),
-                ctx.residencyRequirement(), ctx.pricing().entry());
-        if (alt.isEmpty()) {
+        long input = nz(c.inputTokens());
+        long cached = nz(c.cachedInputTokens());
+        long output = nz(c.outputTokens());
+        long reasoning = nz(c.reasoningTokens());
+        PriceEntry cheapest = Alternatives.cheapestEntry(ctx.prices(), ctx.regions(), c.model(), c.eventTime(), input, cached, output,
+                reasoning, ctx.residencyRequirement(), ctx.pricing().entry());
+        if (cheapest == null) {
             return;
         }
-        BigDecimal altCost = alt.get().cost().total();
+        BigDecimal altCost = ctx.prices().cost(cheapest, input, cached, output, reasoning).total();
         BigDecimal percent = Alternatives.savingPercent(current, altCost);
         if (percent.compareTo(minSavingPercent) <= 0) {
             return;
         }
+        // Only now, for a finding: where the alternative would run, in words.
+        String where = Alternatives.compliantLocation(ctx.regions(), cheapest, ctx.residencyRequirement()).orElseThrow();
         String currency = ctx.prices().currency();
         BigDecimal saving = current.subtract(altCost);
         String residency = ctx.residencyRequirement().isEmpty() ? ""
                 : ", which also satisfies " + String.join(", ", new java.util.TreeSet<>(ctx.residencyRequirement())) + " residency";
         String message = c.model() + " cost " + Amounts.display(current) + " " + currency + " via " + ctx.pricing().entry().id()
-                + "; the same tokens cost " + Amounts.display(altCost) + " " + currency + " on " + alt.get().where()
+                + "; the same tokens cost " + Amounts.display(altCost) + " " + currency + " on " + where
                 + " (saving " + Amounts.display(saving) + " " + currency + ", " + percent.toPlainString() + "%)" + residency
                 + "; policy " + meta.id();
         Map<String, String> details = new LinkedHashMap<>();
         details.put("current_entry", ctx.pricing().entry().id());
-        details.put("alternative_entry", alt.get().entry().id());
-        details.put("alternative", alt.get().where());
+        details.put("alternative_entry", cheapest.id());
+        details.put("alternative", where);
         details.put("current_cost", Amounts.plain(current));
         details.put("alternative_cost", Amounts.plain(altCost));
         details.put("saving", Amounts.plain(saving));
