@@ -35,24 +35,95 @@ public final class CelConditions {
 
     /** Compiles; throws IllegalArgumentException with CEL's message when the expression is invalid. */
     public static Condition compile(String expression) {
+        return compile(expression, true);
+    }
+
+    /** As {@link #compile(String)}; {@code memoize} false evaluates every call (for tests comparing the two). */
+    static Condition compile(String expression, boolean memoize) {
         CelValidationResult result = COMPILER.compile(expression);
         if (result.hasError()) {
             throw new IllegalArgumentException(result.getErrorString());
         }
         CelRuntime.Program program;
+        dev.cel.common.CelAbstractSyntaxTree ast;
         try {
-            program = RUNTIME.createProgram(result.getAst());
+            ast = result.getAst();
+            program = RUNTIME.createProgram(ast);
         } catch (CelValidationException | CelEvaluationException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return call -> {
+        Condition evaluate = call -> {
             try {
                 return Boolean.TRUE.equals(program.eval(activation(call)));
             } catch (CelEvaluationException | RuntimeException e) {
                 return false;
             }
         };
+        List<String> fields = memoKey(ast);
+        return fields == null || !memoize ? evaluate : new Memoized(fields, evaluate);
     }
+
+    /** Fields with a value per call (ids, times, token counts): an answer keyed by them would never be reused. */
+    private static final Set<String> PER_CALL_FIELDS = Set.of("event_id", "event_time", "input_tokens", "output_tokens",
+            "cached_input_tokens", "reasoning_tokens", "endpoint");
+
+    /**
+     * The event fields a condition reads, when it reads the event only as {@code event.<field>} (or
+     * {@code has(event.<field>)}) and only fields that repeat across calls; else null. CEL has no
+     * clock or I/O, so such a condition's answer is a function of those fields' values.
+     */
+    static List<String> memoKey(dev.cel.common.CelAbstractSyntaxTree ast) {
+        var nodes = dev.cel.common.navigation.CelNavigableAst.fromAst(ast).getRoot().allNodes().toList();
+        long eventIdents = nodes.stream().filter(n -> n.getKind() == dev.cel.common.ast.CelExpr.ExprKind.Kind.IDENT
+                && n.expr().ident().name().equals("event")).count();
+        java.util.TreeSet<String> fields = new java.util.TreeSet<>();
+        long selects = 0;
+        for (var n : nodes) {
+            if (n.getKind() == dev.cel.common.ast.CelExpr.ExprKind.Kind.SELECT) {
+                var operand = n.expr().select().operand();
+                if (operand.getKind() == dev.cel.common.ast.CelExpr.ExprKind.Kind.IDENT && operand.ident().name().equals("event")) {
+                    selects++;
+                    fields.add(n.expr().select().field());
+                }
+            }
+        }
+        if (eventIdents != selects || fields.isEmpty() || fields.stream().anyMatch(PER_CALL_FIELDS::contains)) {
+            return null;
+        }
+        return List.copyOf(fields);
+    }
+
+    /** A condition's answers remembered per value of the fields it reads (bounded). */
+    private static final class Memoized implements Condition {
+        private final String[] fields;
+        private final Condition evaluate;
+        private final Map<List<Object>, Boolean> answers = new java.util.concurrent.ConcurrentHashMap<>();
+
+        Memoized(List<String> fields, Condition evaluate) {
+            this.fields = fields.toArray(new String[0]);
+            this.evaluate = evaluate;
+        }
+
+        @Override
+        public boolean test(LlmCall call) {
+            Object[] values = new Object[fields.length];
+            for (int i = 0; i < values.length; i++) {
+                Object v = field(call, fields[i]);
+                values[i] = v == null ? ABSENT : v;
+            }
+            List<Object> key = java.util.Arrays.asList(values);
+            Boolean known = answers.get(key);
+            if (known == null) {
+                known = evaluate.test(call);
+                if (answers.size() < 10_000) {
+                    answers.put(key, known);
+                }
+            }
+            return known;
+        }
+    }
+
+    private static final Object ABSENT = new Object();
 
     /** The last call's activation per thread: every CEL policy of one evaluation reads the same immutable call. */
     private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[2]);

@@ -48,6 +48,47 @@ class CelConditionsTest {
     }
 
     @Test
+    void answersAreRememberedOnlyForConditionsOverFieldsThatRepeat() throws Exception {
+        assertThat(memoKey("!('cost_center' in event.tags)")).containsExactly("tags");
+        assertThat(memoKey("has(event.team) && event.team == 'search' && event.cloud in ['aws']")).containsExactly("cloud", "team");
+        assertThat(memoKey("event.input_tokens > 100")).isNull();      // differs per call
+        assertThat(memoKey("size(event) > 3")).isNull();               // reads the whole event
+        assertThat(memoKey("event['team'] == 'search'")).isNull();     // not a field selection
+        assertThat(memoKey("true")).isNull();
+    }
+
+    static java.util.List<String> memoKey(String expression) throws Exception {
+        return CelConditions.memoKey(dev.cel.compiler.CelCompilerFactory.standardCelCompilerBuilder()
+                .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
+                .addVar("event", dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
+                        dev.cel.common.types.SimpleType.DYN))
+                .build().compile(expression).getAst());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+            "!('cost_center' in event.tags)",
+            "has(event.team) && event.team.startsWith('s') || event.cloud == 'gcp'",
+            "event.tags.purpose == 'support' && event.data_classification == 'pii'",
+            "[{'team': 'ads'}].exists(event, event.team == 'ads') && event.tenant == 'acme'",
+    })
+    void rememberedAnswersEqualEvaluatingEveryCall(String expression) {
+        var remembered = CelConditions.compile(expression, true);
+        var evaluated = CelConditions.compile(expression, false);
+        java.util.Random rnd = new java.util.Random(3);
+        String[] teams = {"search", "ads", null};
+        for (int i = 0; i < 2_000; i++) {
+            Map<String, String> tags = new java.util.HashMap<>();
+            if (rnd.nextBoolean()) tags.put("cost_center", "CC-" + rnd.nextInt(3));
+            if (rnd.nextBoolean()) tags.put("purpose", rnd.nextBoolean() ? "support" : "eval");
+            LlmCall call = LlmCall.builder("e-" + i, Instant.EPOCH.plusSeconds(i)).team(teams[rnd.nextInt(3)])
+                    .tenant(rnd.nextBoolean() ? "acme" : "globex").cloud(rnd.nextBoolean() ? "gcp" : "aws")
+                    .dataClassification(rnd.nextBoolean() ? "pii" : null).inputTokens((long) rnd.nextInt(1000)).tags(tags).build();
+            assertThat(remembered.test(call)).as("%s on %s", expression, call).isEqualTo(evaluated.test(call));
+        }
+    }
+
+    @Test
     void invalidExpressionsAreRefusedWithCelsMessage() {
         assertThatThrownBy(() -> CelConditions.compile("event.input_tokens >")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1:21"); // line:column of the problem
