@@ -78,18 +78,52 @@ public final class PolicyEngine {
     }
 
     private Set<String> residencyRequirement(LlmCall call, long[] candidates) {
-        Set<String> required = null;
-        if (call.dataResidency() != null) {
-            required = new HashSet<>(bundle.regions().expand(Set.of(call.dataResidency())));
-        }
+        // A function of the call's declared residency and which residency policies apply: remembered per pair.
+        long[] applying = new long[candidates.length];
         for (int w = 0; w < candidates.length; w++) {
             for (long bits = candidates[w] & residencyPolicies[w]; bits != 0; bits &= bits - 1) {
                 int i = (w << 6) + Long.numberOfTrailingZeros(bits);
-                if (!index.applies(i, call)) {
-                    continue;
+                if (index.applies(i, call)) {
+                    applying[w] |= 1L << i;
                 }
-                ResidencyPolicy p = (ResidencyPolicy) index.policy(i);
-                Set<String> allowed = bundle.regions().expand(p.allowedFor(call));
+            }
+        }
+        RequirementKey key = new RequirementKey(call.dataResidency(), applying);
+        Set<String> known = requirements.get(key);
+        if (known == null) {
+            known = requirement(call.dataResidency(), applying);
+            if (requirements.size() < 10_000) {
+                requirements.put(key, known);
+            }
+        }
+        return known;
+    }
+
+    private record RequirementKey(String residency, long[] policies) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RequirementKey k && java.util.Objects.equals(residency, k.residency)
+                    && java.util.Arrays.equals(policies, k.policies);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * java.util.Objects.hashCode(residency) + java.util.Arrays.hashCode(policies);
+        }
+    }
+
+    private final java.util.Map<RequirementKey, Set<String>> requirements = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The intersection of the declared residency and what each of the given residency policies allows for it. */
+    private Set<String> requirement(String declared, long[] applying) {
+        Set<String> required = null;
+        if (declared != null) {
+            required = new HashSet<>(bundle.regions().expand(Set.of(declared)));
+        }
+        for (int w = 0; w < applying.length; w++) {
+            for (long bits = applying[w]; bits != 0; bits &= bits - 1) {
+                ResidencyPolicy p = (ResidencyPolicy) index.policy((w << 6) + Long.numberOfTrailingZeros(bits));
+                Set<String> allowed = bundle.regions().expand(p.allowedFor(declared));
                 if (allowed.isEmpty()) {
                     continue;
                 }

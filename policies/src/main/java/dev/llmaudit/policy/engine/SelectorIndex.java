@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Which of a bundle's policies can apply to a call, found with one hash lookup per selector
@@ -25,12 +24,14 @@ import java.util.function.Function;
 final class SelectorIndex {
     private final Policy[] policies;
     private final int words;
-    private final List<Function<LlmCall, String>> readers = new ArrayList<>();
-    private final List<Map<String, long[]>> byValue = new ArrayList<>();
-    /** Per attribute: the policies allowing a value no selector lists (no constraint, or a wildcard). */
-    private final List<long[]> otherValue = new ArrayList<>();
-    /** Per attribute: the policies allowing a call without that attribute (those that do not name it). */
-    private final List<long[]> absent = new ArrayList<>();
+    /** Per indexed attribute (arrays: this runs for every call): its code for {@link Selector#read}, ... */
+    private final int[] codes;
+    /** ... the policies allowing each value some selector lists exactly, ... */
+    private final Map<String, long[]>[] byValue;
+    /** ... the policies allowing a value no selector lists (no constraint, or a wildcard), ... */
+    private final long[][] otherValue;
+    /** ... and the policies allowing a call without that attribute (those that do not name it). */
+    private final long[][] absent;
     private final long[] residual;
     private final long[] all;
 
@@ -53,6 +54,14 @@ final class SelectorIndex {
                 }
             }
         }
+        int attributes = namedBy.size();
+        this.codes = new int[attributes];
+        @SuppressWarnings("unchecked")
+        Map<String, long[]>[] maps = new Map[attributes];
+        this.byValue = maps;
+        this.otherValue = new long[attributes][];
+        this.absent = new long[attributes][];
+        int a = 0;
         for (String attribute : namedBy.keySet()) {
             long[] other = all.clone();
             long[] none = all.clone();
@@ -76,10 +85,11 @@ final class SelectorIndex {
                 }
                 values.put(v, allowed);
             }
-            readers.add(Selector.ATTRIBUTES.get(attribute));
-            byValue.add(values);
-            otherValue.add(other);
-            absent.add(none);
+            codes[a] = Selector.code(attribute);
+            byValue[a] = values;
+            otherValue[a] = other;
+            absent[a] = none;
+            a++;
         }
     }
 
@@ -90,9 +100,9 @@ final class SelectorIndex {
     /** The candidate policies for the call, as a bit set in bundle order (a new array). */
     long[] candidates(LlmCall call) {
         long[] mask = all.clone();
-        for (int a = 0; a < readers.size(); a++) {
-            String v = readers.get(a).apply(call);
-            long[] allowed = v == null ? absent.get(a) : byValue.get(a).getOrDefault(v, otherValue.get(a));
+        for (int a = 0; a < codes.length; a++) {
+            String v = Selector.read(call, codes[a]);
+            long[] allowed = v == null ? absent[a] : byValue[a].getOrDefault(v, otherValue[a]);
             for (int w = 0; w < words; w++) {
                 mask[w] &= allowed[w];
             }

@@ -30,10 +30,15 @@ public record ResidencyPolicy(PolicyMeta meta, Set<String> allowed) implements P
 
     /** The jurisdictions this policy allows for the call, or empty when it sets no requirement for it. */
     public Set<String> allowedFor(LlmCall call) {
+        return allowedFor(call.dataResidency());
+    }
+
+    /** What the policy allows for data declaring this residency (null: none declared). */
+    public Set<String> allowedFor(String declaredResidency) {
         if (!allowed.isEmpty()) {
             return allowed;
         }
-        return call.dataResidency() == null ? Set.of() : Set.of(call.dataResidency());
+        return declaredResidency == null ? Set.of() : Set.of(declaredResidency);
     }
 
     @Override

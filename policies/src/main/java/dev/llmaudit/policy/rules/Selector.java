@@ -55,6 +55,11 @@ public final class Selector {
         }
     }
 
+    /** The number of a selector attribute, for {@link #read(LlmCall, int)}; -1 if unknown. */
+    public static int code(String attribute) {
+        return CODES.indexOf(attribute);
+    }
+
     public boolean matches(LlmCall call) {
         for (int i = 0; i < codes.length; i++) {
             if (!patterns[i].matches(read(call, codes[i]))) {
@@ -69,7 +74,8 @@ public final class Selector {
         return true;
     }
 
-    private static String read(LlmCall c, int code) {
+    /** The value of attribute number {@code code} (see {@link #code}) of the call. */
+    public static String read(LlmCall c, int code) {
         return switch (code) {
             case 0 -> c.tenant();
             case 1 -> c.team();
