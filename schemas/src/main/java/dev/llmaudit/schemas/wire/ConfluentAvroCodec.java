@@ -2,7 +2,6 @@ package dev.llmaudit.schemas.wire;
 
 import dev.llmaudit.schemas.AvroTrust;
 import dev.llmaudit.schemas.registry.SchemaRegistryClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -83,13 +82,18 @@ public final class ConfluentAvroCodec<T> {
         int id = ids.computeIfAbsent(new SubjectSchema(subject, schema),
                 k -> autoRegister ? registry.register(subject, schema) : registry.idOf(subject, schema));
         DatumWriter<Object> writer = writers.computeIfAbsent(schema, ConfluentAvroCodec::writerFor);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        Scratch scratch = SCRATCH.get();
+        Scratch.Bytes out = scratch.out;
+        out.reset();
         out.write(MAGIC_BYTE);
         out.write(id >>> 24);
         out.write(id >>> 16);
         out.write(id >>> 8);
         out.write(id);
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        // A buffered encoder over an unsynchronized buffer, both reused per thread: the direct encoder
+        // wrote every byte through ByteArrayOutputStream's synchronized write.
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, scratch.encoder);
+        scratch.encoder = encoder;
         try {
             writer.write(record, encoder);
             encoder.flush();
@@ -97,6 +101,50 @@ public final class ConfluentAvroCodec<T> {
             throw new WireFormatException("cannot encode " + schema.getFullName() + " for subject " + subject + ": " + e.getMessage(), e);
         }
         return out.toByteArray();
+    }
+
+    /** Per-thread encoding buffers (a serializer runs on one thread at a time; encoding does not nest). */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        final Bytes out = new Bytes();
+        BinaryEncoder encoder;
+
+        /** A growable byte buffer without ByteArrayOutputStream's locking. */
+        static final class Bytes extends java.io.OutputStream {
+            private byte[] buf = new byte[1024];
+            private int size;
+
+            void reset() {
+                size = 0;
+                if (buf.length > 1 << 20) {
+                    buf = new byte[1024]; // do not keep one huge record's buffer forever
+                }
+            }
+
+            @Override
+            public void write(int b) {
+                ensure(1);
+                buf[size++] = (byte) b;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                ensure(len);
+                System.arraycopy(b, off, buf, size, len);
+                size += len;
+            }
+
+            private void ensure(int more) {
+                if (size + more > buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+                }
+            }
+
+            byte[] toByteArray() {
+                return java.util.Arrays.copyOf(buf, size);
+            }
+        }
     }
 
     /** The schema id in the header, after checking the magic byte. */

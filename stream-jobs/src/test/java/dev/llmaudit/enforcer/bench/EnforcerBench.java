@@ -40,15 +40,27 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * Enforcer benchmark (a bench command, not a test). One in-JVM broker, the same generated events:
  * (1) a Kafka Streams pass-through with exactly_once_v2, (2) the enforcer; events/s of each and the
- * ratio; then (3) produce -> violation-visible latency at a steady rate. Run:
- * {@code ./mvnw -B -Pbench -DskipTests -pl stream-jobs -am verify}.
+ * ratio; then (3) produce -> violation-visible latency at a steady rate. Before anything is timed,
+ * both apps run once on their own warm-up events: on 2 cores the JIT compiling the enforcer's code
+ * took a third of the machine during a cold 20 s run (measured from /proc per thread), so a cold
+ * run mostly measured compilation. Run: {@code ./mvnw -B -Pbench -DskipTests -pl stream-jobs -am verify}.
  */
 public final class EnforcerBench {
-    static final int EVENTS = 200_000;
+    static final int EVENTS = Integer.getInteger("bench.events", 200_000);
+    static final int WARMUP = Integer.getInteger("bench.warmup", 100_000);
     /** The same number of stream threads for both apps: one per core. */
     static final int THREADS = Runtime.getRuntime().availableProcessors();
 
@@ -61,41 +73,87 @@ public final class EnforcerBench {
             EnforcerTopics topics = EnforcerTopics.defaults();
             broker.createTopic(topics.events(), 3, Map.of());
             broker.createTopic("bench.passthrough", 3, Map.of());
+            broker.createTopic("warmup.events", 3, Map.of());
+            broker.createTopic("warmup.passthrough", 3, Map.of());
             long t0 = System.nanoTime();
             produce(broker, client, topics.events(), 0, EVENTS, 0);
-            System.out.printf("produced %,d events in %.1f s%n", EVENTS, (System.nanoTime() - t0) / 1e9);
+            // Warm-up events have their own ids (no overlap with the timed ones) and their own topics.
+            produce(broker, client, "warmup.events", EVENTS, WARMUP, 0);
+            System.out.printf("produced %,d + %,d warm-up events in %.1f s%n", EVENTS, WARMUP, (System.nanoTime() - t0) / 1e9);
 
-            double passthrough = passThrough(broker, topics.events(), work.resolve("pt-state"));
+            if (WARMUP > 0) {
+                long w0 = System.nanoTime();
+                passThrough(broker, "warmup.events", "warmup.passthrough", "bench-passthrough-warmup", work.resolve("pt-warmup"), WARMUP);
+                enforce(broker, registry, work, "warmup", WARMUP);
+                System.out.printf("warm-up: both apps on %,d events in %.1f s%n", WARMUP, (System.nanoTime() - w0) / 1e9);
+            }
+
+            if (WARMUP > 0) {
+                sameShape(broker, "warmup.events", "warmup-shape", work.resolve("shape-warmup"), WARMUP);
+            }
+            double passthrough = passThrough(broker, topics.events(), "bench.passthrough", "bench-passthrough", work.resolve("pt-state"), EVENTS);
             System.out.printf("pass-through (exactly_once_v2): %,.0f events/s%n", passthrough);
+            double shape = sameShape(broker, topics.events(), "bench-shape", work.resolve("shape-state"), EVENTS);
+            System.out.printf("same-shape topology without Avro or policies (exactly_once_v2): %,.0f events/s (%.2f of the pass-through)%n",
+                    shape, shape / passthrough);
 
-            Path config = work.resolve("enforcer.properties");
-            Files.writeString(config, String.join("\n", "application.id=bench-enforcer", "bootstrap.servers=" + broker.bootstrapServers(),
-                    "schema.registry.url=" + registry.url(), "bundle.dir=" + Path.of(System.getProperty("llmaudit.bundle", "../policies/bundle")).toAbsolutePath(),
-                    "state.dir=" + work.resolve("enforcer-state"), "http.port=0", "topic.partitions=3",
-                    "streams.num.stream.threads=" + THREADS, "streams.commit.interval.ms=" + System.getProperty("bench.commit", "100"),
-                    // -Dbench.extra=streams.<key>=<value> to try a Kafka Streams setting on the enforcer only.
-                    System.getProperty("bench.extra", "")));
-            long start = System.nanoTime();
-            try (Enforcer enforcer = Enforcer.start(EnforcerConfig.load(config, Map.of()))) {
-                long firstOutput = 0;
-                long seenAtFirst = 0;
-                long done;
-                while ((done = lastStable(broker, topics.priced())) < EVENTS) {
-                    if (firstOutput == 0 && done > 0) {
-                        firstOutput = System.nanoTime();
-                        seenAtFirst = done;
-                    }
-                    Thread.sleep(200);
-                }
-                long end = System.nanoTime();
-                double enforcerRate = EVENTS / ((end - start) / 1e9);
-                System.out.printf("enforcer (exactly_once_v2, incl. start-up): %,.0f events/s; first output after %.1f s, then %,.0f events/s%n",
-                        enforcerRate, (firstOutput - start) / 1e9, (EVENTS - seenAtFirst) / ((end - firstOutput) / 1e9));
+            try (Enforcer enforcer = enforce(broker, registry, work, "bench", EVENTS)) {
                 System.out.printf("RESULT throughput: pass-through %,.0f events/s, enforcer %,.0f events/s, ratio %.2f (target >= 0.5)%n",
-                        passthrough, enforcerRate, enforcerRate / passthrough);
+                        passthrough, lastRate, lastRate / passthrough);
+                System.out.printf("RESULT enforcer / same-shape topology: %.2f%n", lastRate / shape);
+                System.out.println("records written per input event: " + written(broker, EVENTS));
                 latency(broker, client, topics, 1_000, Duration.ofSeconds(20));
             }
         }
+    }
+
+    static double lastRate;
+
+    /**
+     * Starts an enforcer (application id and topics named after {@code run}; "bench" uses the default
+     * topics), waits until it has priced {@code expected} events, prints its rate and returns it running.
+     * The warm-up run is closed at once.
+     */
+    static Enforcer enforce(EmbeddedKafkaBroker broker, EmbeddedSchemaRegistry registry, Path work, String run, int expected)
+            throws Exception {
+        EnforcerTopics defaults = EnforcerTopics.defaults();
+        boolean timed = run.equals("bench");
+        String priced = timed ? defaults.priced() : run + ".priced";
+        Path config = work.resolve(run + "-enforcer.properties");
+        Files.writeString(config, String.join("\n", "application.id=" + run + "-enforcer", "bootstrap.servers=" + broker.bootstrapServers(),
+                "schema.registry.url=" + registry.url(), "bundle.dir=" + Path.of(System.getProperty("llmaudit.bundle", "../policies/bundle")).toAbsolutePath(),
+                "state.dir=" + work.resolve(run + "-enforcer-state"), "http.port=0", "topic.partitions=3",
+                timed ? "" : "topic.events=" + run + ".events\ntopic.priced=" + priced + "\ntopic.violations=" + run + ".violations\n"
+                        + "topic.budget.status=" + run + ".budget.status\ntopic.dlq=" + run + ".dlq",
+                "streams.num.stream.threads=" + THREADS, "streams.commit.interval.ms=" + System.getProperty("bench.commit", "100"),
+                // -Dbench.extra=streams.<key>=<value> to try a Kafka Streams setting on the enforcer only.
+                System.getProperty("bench.extra", "")));
+        long start = System.nanoTime();
+        Enforcer enforcer = Enforcer.start(EnforcerConfig.load(config, Map.of()));
+        try {
+            long firstOutput = 0;
+            long seenAtFirst = 0;
+            long done;
+            while ((done = lastStable(broker, priced)) < expected) {
+                if (firstOutput == 0 && done > 0) {
+                    firstOutput = System.nanoTime();
+                    seenAtFirst = done;
+                }
+                Thread.sleep(200);
+            }
+            long end = System.nanoTime();
+            double rate = expected / ((end - start) / 1e9);
+            System.out.printf("enforcer%s (exactly_once_v2, incl. start-up): %,.0f events/s; first output after %.1f s, then %,.0f events/s%n",
+                    timed ? "" : " " + run, rate, (firstOutput - start) / 1e9, (expected - seenAtFirst) / ((end - firstOutput) / 1e9));
+            lastRate = rate;
+        } catch (Exception | Error e) {
+            enforcer.close();
+            throw e;
+        }
+        if (!timed) {
+            enforcer.close();
+        }
+        return enforcer;
     }
 
     static LlmCallEvent event(int i, Random rnd) {
@@ -133,11 +191,12 @@ public final class EnforcerBench {
 
     static final Map<String, Long> SENT = new ConcurrentHashMap<>();
 
-    static double passThrough(EmbeddedKafkaBroker broker, String from, Path state) throws Exception {
+    static double passThrough(EmbeddedKafkaBroker broker, String from, String to, String applicationId, Path state, int expected)
+            throws Exception {
         StreamsBuilder b = new StreamsBuilder();
-        b.stream(from, Consumed.with(Serdes.String(), Serdes.ByteArray())).to("bench.passthrough", Produced.with(Serdes.String(), Serdes.ByteArray()));
+        b.stream(from, Consumed.with(Serdes.String(), Serdes.ByteArray())).to(to, Produced.with(Serdes.String(), Serdes.ByteArray()));
         Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-passthrough");
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
@@ -146,11 +205,105 @@ public final class EnforcerBench {
         long start = System.nanoTime();
         try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
             streams.start();
-            while (lastStable(broker, "bench.passthrough") < EVENTS) {
+            while (lastStable(broker, to) < expected) {
                 Thread.sleep(200);
             }
-            return EVENTS / ((System.nanoTime() - start) / 1e9);
+            return expected / ((System.nanoTime() - start) / 1e9);
         }
+    }
+
+    /**
+     * The enforcer's Kafka work without its Java work: per event, a dedup window-store fetch and put
+     * (changelogged), a record twice the input's size to one topic, two records to another (the
+     * enforcer writes two violations per event of this mix), and a small record through a
+     * repartition topic into a cached key-value store (20 keys, like the bench's budget instances).
+     * No Avro, no policies: what any implementation of this topology pays in Kafka work.
+     */
+    static double sameShape(EmbeddedKafkaBroker broker, String from, String applicationId, Path state, int expected) throws Exception {
+        StreamsBuilder b = new StreamsBuilder();
+        b.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore("dedup", Duration.ofDays(8), Duration.ofDays(7), false),
+                Serdes.String(), Serdes.Long()));
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("budgets"), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled());
+        KStream<String, byte[]> fresh = b.stream(from, Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                .process(() -> new Processor<String, byte[], String, byte[]>() {
+                    private ProcessorContext<String, byte[]> context;
+                    private WindowStore<String, Long> seen;
+
+                    @Override
+                    public void init(ProcessorContext<String, byte[]> context) {
+                        this.context = context;
+                        this.seen = context.getStateStore("dedup");
+                    }
+
+                    @Override
+                    public void process(Record<String, byte[]> r) {
+                        try (var it = seen.fetch(r.key(), r.timestamp() - Duration.ofDays(7).toMillis(), r.timestamp())) {
+                            if (it.hasNext()) {
+                                return;
+                            }
+                        }
+                        seen.put(r.key(), r.timestamp(), r.timestamp());
+                        context.forward(r);
+                    }
+                }, "dedup");
+        fresh.mapValues(v -> {
+            byte[] twice = java.util.Arrays.copyOf(v, v.length * 2);
+            System.arraycopy(v, 0, twice, v.length, v.length);
+            return twice;
+        }).to(applicationId + ".priced", Produced.with(Serdes.String(), Serdes.ByteArray()));
+        // Two violations per event: what the enforcer writes for these events (printed after its run).
+        fresh.flatMapValues(v -> List.of(v, v)).to(applicationId + ".violations", Produced.with(Serdes.String(), Serdes.ByteArray()));
+        fresh.map((k, v) -> KeyValue.pair("budget|team-" + Math.floorMod(k.hashCode(), 20), java.util.Arrays.copyOf(v, 60)))
+                .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName("by-budget"))
+                .process(() -> new Processor<String, byte[], Void, Void>() {
+                    private KeyValueStore<String, byte[]> budgets;
+
+                    @Override
+                    public void init(ProcessorContext<Void, Void> context) {
+                        this.budgets = context.getStateStore("budgets");
+                    }
+
+                    @Override
+                    public void process(Record<String, byte[]> r) {
+                        budgets.get(r.key());
+                        budgets.put(r.key(), r.value());
+                    }
+                }, "budgets");
+        for (String t : List.of(applicationId + ".priced", applicationId + ".violations")) {
+            broker.createTopic(t, 3, Map.of());
+        }
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, System.getProperty("bench.commit", "100"));
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(THREADS));
+        long start = System.nanoTime();
+        try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
+            streams.start();
+            while (lastStable(broker, applicationId + ".priced") < expected) {
+                Thread.sleep(200);
+            }
+            return expected / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /** Records in each topic the timed enforcer wrote, per input event. */
+    static String written(EmbeddedKafkaBroker broker, int events) throws Exception {
+        StringBuilder out = new StringBuilder();
+        try (Admin admin = Admin.create(broker.clientProperties())) {
+            for (String t : new java.util.TreeSet<>(admin.listTopics().names().get())) {
+                if (t.startsWith("llm.") || t.startsWith("bench-enforcer-")) {
+                    long n = lastStable(broker, t);
+                    if (n > 0 && !t.equals("llm.events")) {
+                        out.append(String.format("%n  %-60s %.2f", t, (double) n / events));
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     static void latency(EmbeddedKafkaBroker broker, SchemaRegistryClient client, EnforcerTopics topics, int perSecond, Duration d) throws Exception {
