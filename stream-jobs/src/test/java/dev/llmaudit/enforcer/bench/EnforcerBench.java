@@ -97,24 +97,29 @@ public final class EnforcerBench {
             System.out.printf("same-shape topology without Avro or policies (exactly_once_v2): %,.0f events/s (%.2f of the pass-through)%n",
                     shape, shape / passthrough);
 
-            try (Enforcer enforcer = enforce(broker, registry, work, "bench", EVENTS)) {
+            // Left running for the latency phase.
+            Run run = enforce(broker, registry, work, "bench", EVENTS);
+            try {
                 System.out.printf("RESULT throughput: pass-through %,.0f events/s, enforcer %,.0f events/s, ratio %.2f (target >= 0.5)%n",
-                        passthrough, lastRate, lastRate / passthrough);
-                System.out.printf("RESULT enforcer / same-shape topology: %.2f%n", lastRate / shape);
+                        passthrough, run.rate(), run.rate() / passthrough);
+                System.out.printf("RESULT enforcer / same-shape topology: %.2f%n", run.rate() / shape);
                 System.out.println("records written per input event: " + written(broker, EVENTS));
                 latency(broker, client, topics, 1_000, Duration.ofSeconds(20));
+            } finally {
+                run.enforcer().close();
             }
         }
     }
 
-    static double lastRate;
+    /** A timed enforcer run: the instance (still running unless it was the warm-up) and its rate. */
+    record Run(Enforcer enforcer, double rate) {}
 
     /**
      * Starts an enforcer (application id and topics named after {@code run}; "bench" uses the default
      * topics), waits until it has priced {@code expected} events, prints its rate and returns it running.
      * The warm-up run is closed at once.
      */
-    static Enforcer enforce(EmbeddedKafkaBroker broker, EmbeddedSchemaRegistry registry, Path work, String run, int expected)
+    static Run enforce(EmbeddedKafkaBroker broker, EmbeddedSchemaRegistry registry, Path work, String run, int expected)
             throws Exception {
         EnforcerTopics defaults = EnforcerTopics.defaults();
         boolean timed = run.equals("bench");
@@ -145,15 +150,14 @@ public final class EnforcerBench {
             double rate = expected / ((end - start) / 1e9);
             System.out.printf("enforcer%s (exactly_once_v2, incl. start-up): %,.0f events/s; first output after %.1f s, then %,.0f events/s%n",
                     timed ? "" : " " + run, rate, (firstOutput - start) / 1e9, (expected - seenAtFirst) / ((end - firstOutput) / 1e9));
-            lastRate = rate;
+            if (!timed) {
+                enforcer.close();
+            }
+            return new Run(enforcer, rate);
         } catch (Exception | Error e) {
             enforcer.close();
             throw e;
         }
-        if (!timed) {
-            enforcer.close();
-        }
-        return enforcer;
     }
 
     static LlmCallEvent event(int i, Random rnd) {
@@ -195,21 +199,7 @@ public final class EnforcerBench {
             throws Exception {
         StreamsBuilder b = new StreamsBuilder();
         b.stream(from, Consumed.with(Serdes.String(), Serdes.ByteArray())).to(to, Produced.with(Serdes.String(), Serdes.ByteArray()));
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, System.getProperty("bench.commit", "100"));
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(THREADS));
-        long start = System.nanoTime();
-        try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
-            streams.start();
-            while (lastStable(broker, to) < expected) {
-                Thread.sleep(200);
-            }
-            return expected / ((System.nanoTime() - start) / 1e9);
-        }
+        return timed(broker, b, applicationId, state, to, expected);
     }
 
     /**
@@ -273,6 +263,12 @@ public final class EnforcerBench {
         for (String t : List.of(applicationId + ".priced", applicationId + ".violations")) {
             broker.createTopic(t, 3, Map.of());
         }
+        return timed(broker, b, applicationId, state, applicationId + ".priced", expected);
+    }
+
+    /** Runs a plain Kafka Streams app (exactly_once_v2, the enforcer's thread count and commit interval) until {@code expected} records are committed to {@code output}; its events/s. */
+    static double timed(EmbeddedKafkaBroker broker, StreamsBuilder b, String applicationId, Path state, String output, int expected)
+            throws Exception {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
@@ -283,7 +279,7 @@ public final class EnforcerBench {
         long start = System.nanoTime();
         try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
             streams.start();
-            while (lastStable(broker, applicationId + ".priced") < expected) {
+            while (lastStable(broker, output) < expected) {
                 Thread.sleep(200);
             }
             return expected / ((System.nanoTime() - start) / 1e9);
