@@ -4,8 +4,6 @@ import dev.llmaudit.jobs.ExactDecimals;
 import dev.llmaudit.policy.engine.BudgetLedger;
 import dev.llmaudit.policy.model.BudgetContribution;
 import dev.llmaudit.policy.model.BudgetPeriod;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -20,6 +18,8 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.ByteBufferInputStream;
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
 
 /**
  * Binary encodings of the enforcer's internal budget data: contributions on the internal
@@ -138,18 +138,22 @@ final class BudgetCodec {
         T read(DataInputStream in) throws IOException;
     }
 
+    private static final ThreadLocal<ByteBufferOutputStream> BUFFER = ThreadLocal.withInitial(() -> new ByteBufferOutputStream(512));
+
     private static <T> Serializer<T> serializer(Writer<T> w) {
         return (topic, value) -> {
             if (value == null) {
                 return null;
             }
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                w.write(out, value);
+            // Unsynchronized buffers, reused per thread: ByteArrayOutputStream locks on every byte written.
+            ByteBufferOutputStream bytes = BUFFER.get();
+            bytes.position(0);
+            try {
+                w.write(new DataOutputStream(bytes), value);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return bytes.toByteArray();
+            return java.util.Arrays.copyOf(bytes.buffer().array(), bytes.position());
         };
     }
 
@@ -158,7 +162,7 @@ final class BudgetCodec {
             if (bytes == null) {
                 return null;
             }
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            try (DataInputStream in = new DataInputStream(new ByteBufferInputStream(java.nio.ByteBuffer.wrap(bytes)))) {
                 return r.read(in);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
