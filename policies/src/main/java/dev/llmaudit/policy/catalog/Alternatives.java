@@ -37,13 +37,13 @@ public final class Alternatives {
     public static PriceEntry cheapestEntry(PriceCatalog prices, RegionCatalog regions, String model, Instant at,
                                            long input, long cached, long output, long reasoning,
                                            Set<String> requirement, PriceEntry exclude) {
-        PriceCatalog.Comparable comparable = prices.offerSet(model, at).comparable(requirement, regions, prices);
+        PriceCatalog.Candidates candidates = prices.offerSet(model, at).candidates(requirement, regions, prices);
         if (exclude != null) {
-            comparable = comparable.excluding(exclude, prices);
+            candidates = candidates.excluding(exclude, prices);
         }
-        PriceEntry[] offers = comparable.frontier;
-        long[][] nanos = comparable.frontierNanos;
-        int[] ranks = comparable.frontierRanks;
+        PriceEntry[] offers = candidates.frontier;
+        long[][] nanos = candidates.frontierNanos;
+        int[] ranks = candidates.frontierRanks;
         int best = -1;
         long bestFemto = -1;         // exact cost in 10^-15 units when it fits a long
         BigDecimal bestExact = null; // otherwise the exact decimal

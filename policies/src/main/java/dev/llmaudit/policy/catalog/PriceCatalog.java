@@ -44,23 +44,23 @@ public final class PriceCatalog {
      */
     static final class Offers {
         final List<PriceEntry> all;
-        private final Map<java.util.Set<String>, Comparable> byRequirement = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<java.util.Set<String>, Candidates> byRequirement = new java.util.concurrent.ConcurrentHashMap<>();
         private volatile RegionCatalog regions;
 
         Offers(List<PriceEntry> all) {
             this.all = all;
         }
 
-        Comparable comparable(java.util.Set<String> requirement, RegionCatalog regionCatalog, PriceCatalog prices) {
+        Candidates candidates(java.util.Set<String> requirement, RegionCatalog regionCatalog, PriceCatalog prices) {
             if (regions == null) {
                 regions = regionCatalog;
             }
             if (regions != regionCatalog) { // another bundle's regions: correct, just not cached
-                return Comparable.of(all, requirement, regionCatalog, prices);
+                return Candidates.of(all, requirement, regionCatalog, prices);
             }
-            Comparable c = byRequirement.get(requirement);
+            Candidates c = byRequirement.get(requirement);
             if (c == null) {
-                c = Comparable.of(all, requirement, regionCatalog, prices);
+                c = Candidates.of(all, requirement, regionCatalog, prices);
                 if (byRequirement.size() < 1_000) {
                     byRequirement.put(requirement, c);
                 }
@@ -75,15 +75,15 @@ public final class PriceCatalog {
      * more per token of every kind and comes first in id order, since it then wins for any tokens,
      * ties included. Offers whose prices are not exact in 10^-15 units are never left out.
      */
-    static final class Comparable {
+    static final class Candidates {
         final PriceEntry[] compliant;
         final PriceEntry[] frontier;
         final long[][] frontierNanos;
         final int[] frontierRanks;
-        /** Per frontier member: the comparable offers without it (for checks that exclude the offer used); filled on demand. */
-        private final Comparable[] without;
+        /** Per frontier member: the candidates without it (for checks that exclude the offer used); filled on demand. */
+        private final Candidates[] without;
 
-        private Comparable(List<PriceEntry> compliant, PriceCatalog prices) {
+        private Candidates(List<PriceEntry> compliant, PriceCatalog prices) {
             List<PriceEntry> kept = new ArrayList<>();
             for (PriceEntry e : compliant) {
                 long[] pe = prices.nanoPrices.get(e);
@@ -104,29 +104,29 @@ public final class PriceCatalog {
             this.frontier = kept.toArray(new PriceEntry[0]);
             this.frontierNanos = kept.stream().map(prices.nanoPrices::get).toArray(long[][]::new);
             this.frontierRanks = kept.stream().mapToInt(prices::idRank).toArray();
-            this.without = new Comparable[frontier.length];
+            this.without = new Candidates[frontier.length];
         }
 
-        static Comparable of(List<PriceEntry> offers, java.util.Set<String> requirement, RegionCatalog regions, PriceCatalog prices) {
+        static Candidates of(List<PriceEntry> offers, java.util.Set<String> requirement, RegionCatalog regions, PriceCatalog prices) {
             List<PriceEntry> compliant = new ArrayList<>();
             for (PriceEntry e : offers) {
                 if (Alternatives.compliant(regions, e, requirement)) {
                     compliant.add(e);
                 }
             }
-            return new Comparable(compliant, prices);
+            return new Candidates(compliant, prices);
         }
 
         /** The offers to compare when {@code exclude} (the offer actually used, or null) is not an alternative. */
-        Comparable excluding(PriceEntry exclude, PriceCatalog prices) {
+        Candidates excluding(PriceEntry exclude, PriceCatalog prices) {
             for (int i = 0; i < frontier.length; i++) {
                 if (frontier[i] == exclude) {
                     // It may be what made others not worth comparing: recompute without it (immutable; a race only recomputes).
-                    Comparable c = without[i];
+                    Candidates c = without[i];
                     if (c == null) {
                         List<PriceEntry> rest = new ArrayList<>(java.util.Arrays.asList(compliant));
                         rest.remove(exclude);
-                        c = new Comparable(rest, prices);
+                        c = new Candidates(rest, prices);
                         without[i] = c;
                     }
                     return c;
