@@ -32,7 +32,7 @@ debootstrap --variant=minbase --include=openjdk-17-jre-headless,ca-certificates 
 rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/* \
   "$ROOTFS"/usr/share/doc/* "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* \
   "$ROOTFS"/var/log/* "$ROOTFS"/tmp/*
-# An unprivileged user for the services (uid/gid 1000, as in the manifests' securityContext).
+# An unprivileged user for the services (uid/gid 1000, the CLI image's user and the manifests' securityContext).
 chroot "$ROOTFS" groupadd --gid 1000 llm-audit
 chroot "$ROOTFS" useradd --uid 1000 --gid 1000 --home-dir /home/llm-audit --create-home llm-audit
 "$ROOTFS/usr/lib/jvm/java-17-openjdk-amd64/bin/java" -version 2>/dev/null || true
