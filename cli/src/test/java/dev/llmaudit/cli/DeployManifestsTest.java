@@ -234,6 +234,17 @@ class DeployManifestsTest {
             }
         }
 
+        // Pods running the CLI image run as its user (so its writable working directory is theirs).
+        String imageUser = pomText("cli", jib + "/container/user");
+        for (Map<String, Object> d : k8s()) {
+            List<String> podImages = new ArrayList<>();
+            collectImages(d, podImages);
+            if ("Deployment".equals(d.get("kind")) && podImages.contains(cliImage)) {
+                Object uid = at(d, "spec", "template", "spec", "securityContext", "runAsUser");
+                assertThat(String.valueOf(uid)).as("runAsUser of " + at(d, "metadata", "name")).isEqualTo(imageUser.split(":")[0]);
+            }
+        }
+
         // The Flink operator's jarURI is the shaded job jar where the rollups image puts it.
         Map<String, Object> flink = k8s().stream().filter(d -> "FlinkDeployment".equals(d.get("kind"))).findFirst().orElseThrow();
         String jarName = Path.of(pomText("stream-jobs", "//execution[id='rollups-job-jar']/configuration/outputFile")).getFileName()
