@@ -139,6 +139,25 @@ class ConfluentWireFormatIT {
     }
 
     @Test
+    void aRecordThatFailsToEncodeLeavesNothingBehindForTheNext(EmbeddedSchemaRegistry registry) throws Exception {
+        // Encoding buffers are reused per thread: a failure half-way must not leak bytes into the next record.
+        ConfluentAvroSerializer<LlmCallEvent> serializer = new ConfluentAvroSerializer<>();
+        serializer.configure(Map.of(RegistryConfig.URL, registry.url()), false);
+        LlmCallEvent good = LlmCallEventJson.parseOrThrow(fullEvent());
+        byte[] before = serializer.serialize("codec-reuse", good);
+        LlmCallEvent broken = LlmCallEvent.newBuilder(good).build();
+        broken.setStatus(null); // required, after 20 fields: the writer fails half-way through the record
+        assertThatThrownBy(() -> serializer.serialize("codec-reuse", broken)).isInstanceOf(SerializationException.class);
+        assertThat(serializer.serialize("codec-reuse", good)).isEqualTo(before);
+        LlmCallEvent decoded = new ConfluentAvroDeserializer<>(LlmCallEvent.class) {
+            {
+                configure(Map.of(RegistryConfig.URL, registry.url()), false);
+            }
+        }.deserialize("codec-reuse", before);
+        assertThat(decoded).isEqualTo(good);
+    }
+
+    @Test
     void nonAvroBytesFailWithAnErrorNamingTheTopicAndTheExpectedFormat(EmbeddedSchemaRegistry registry) {
         ConfluentAvroDeserializer<LlmCallEvent> deserializer = new ConfluentAvroDeserializer<>(LlmCallEvent.class);
         deserializer.configure(Map.of(RegistryConfig.URL, registry.url()), false);

@@ -98,6 +98,8 @@ public final class ConfluentAvroCodec<T> {
             writer.write(record, encoder);
             encoder.flush();
         } catch (IOException | AvroRuntimeException | ClassCastException | NullPointerException e) {
+            // The encoder may hold bytes of the failed record, which it would flush on its next use.
+            scratch.encoder = null;
             throw new WireFormatException("cannot encode " + schema.getFullName() + " for subject " + subject + ": " + e.getMessage(), e);
         }
         return out.toByteArray();
