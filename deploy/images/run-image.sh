@@ -31,7 +31,8 @@ while read -r layer; do
   tar -C "$WORK" -xf "$IMAGE" "$layer"
   tar -C "$WORK/rootfs" --numeric-owner --warning=no-unknown-keyword -xf "$WORK/$layer"
   rm -f "$WORK/$layer"
-  # OCI whiteouts: .wh.NAME deletes NAME from lower layers.
+  # OCI whiteouts: .wh.NAME deletes NAME from lower layers (opaque-directory markers are not handled;
+  # Jib and the Debian base write none).
   find "$WORK/rootfs" -name '.wh.*' -print0 | while IFS= read -r -d '' wh; do
     base="$(basename "$wh")"; rm -rf "$(dirname "$wh")/${base#.wh.}" "$wh"
   done
