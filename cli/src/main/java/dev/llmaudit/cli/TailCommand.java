@@ -115,9 +115,7 @@ final class TailCommand implements Callable<Integer> {
             registry.put(RegistryConfig.BASIC_AUTH_USER_INFO, cluster.registryUserInfo);
         }
         client.remove("schema.registry.url");
-        client.put("group.id", "llm-audit-tail-" + System.nanoTime());
-        client.put("enable.auto.commit", "false");
-        client.put("isolation.level", "read_committed");
+        client = dev.llmaudit.cli.local.TopicReader.committedReader(client, "tail");
         SchemaRegistryClient registryClient = new SchemaRegistryClient(RegistryConfig.fromMap(registry));
         EnforcerTopics topics = EnforcerTopics.defaults();
         String name = topic != null ? topic : switch (what) {

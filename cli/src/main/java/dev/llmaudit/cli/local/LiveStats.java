@@ -34,12 +34,7 @@ final class LiveStats implements AutoCloseable {
     LiveStats(Properties client, SchemaRegistryClient registry, String pricedTopic, String violationsTopic, String dlqTopic) {
         ConfluentAvroCodec<PricedLlmCall> pricedCodec = new ConfluentAvroCodec<>(registry, PricedLlmCall.class, false);
         ConfluentAvroCodec<PolicyViolation> violationCodec = new ConfluentAvroCodec<>(registry, PolicyViolation.class, false);
-        Properties p = new Properties();
-        p.putAll(client);
-        p.put("group.id", "llm-audit-local-progress-" + System.nanoTime());
-        p.put("auto.offset.reset", "earliest");
-        p.put("enable.auto.commit", "false");
-        p.put("isolation.level", "read_committed");
+        Properties p = TopicReader.committedReader(client, "local-progress");
         thread = new Thread(() -> {
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 c.subscribe(List.of(pricedTopic, violationsTopic, dlqTopic));

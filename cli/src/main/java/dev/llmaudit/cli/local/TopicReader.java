@@ -19,14 +19,24 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class TopicReader {
     private TopicReader() {}
 
-    /** Every committed record, in partition order. */
-    public static <T> List<ConsumerRecord<String, T>> readAll(Properties client, SchemaRegistryClient registry, String topic, Class<T> type) {
+    /**
+     * Consumer settings for a throwaway reader of committed data: the client's settings (security,
+     * bootstrap) plus a fresh group named after {@code purpose}, no offset commits, from the beginning,
+     * read_committed (what a downstream consumer sees; aborted transactions never show).
+     */
+    public static Properties committedReader(Properties client, String purpose) {
         Properties p = new Properties();
         p.putAll(client);
-        p.put("group.id", "llm-audit-reader-" + System.nanoTime());
+        p.put("group.id", "llm-audit-" + purpose + "-" + System.nanoTime());
         p.put("enable.auto.commit", "false");
         p.put("auto.offset.reset", "earliest");
         p.put("isolation.level", "read_committed");
+        return p;
+    }
+
+    /** Every committed record, in partition order. */
+    public static <T> List<ConsumerRecord<String, T>> readAll(Properties client, SchemaRegistryClient registry, String topic, Class<T> type) {
+        Properties p = committedReader(client, "reader");
         List<ConsumerRecord<String, T>> out = new ArrayList<>();
         try (KafkaConsumer<String, T> c = new KafkaConsumer<>(p, new StringDeserializer(), new ConfluentAvroDeserializer<>(registry, type))) {
             List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
