@@ -26,7 +26,25 @@ public final class LlmAuditCommand implements Runnable {
 
     /** A configured command line, shared by main and the tests. */
     public static CommandLine commandLine() {
-        return new CommandLine(new LlmAuditCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new LlmAuditCommand()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(LlmAuditCommand::report);
+    }
+
+    /**
+     * What a user sees when a command fails in a way it does not report itself: one line with the
+     * command and the root cause (and a hint where one is known), exit 1; the stack trace goes to the
+     * debug log (LLM_AUDIT_LOG_LEVEL=debug).
+     */
+    static int report(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String hint = root instanceof java.net.UnknownHostException ? " (this host's name must resolve: check /etc/hosts)" : "";
+        command.getErr().println(command.getCommandSpec().qualifiedName() + ": stopped by an error: " + root.getClass().getSimpleName()
+                + ": " + root.getMessage() + hint + " (set LLM_AUDIT_LOG_LEVEL=debug for details)");
+        org.slf4j.LoggerFactory.getLogger(LlmAuditCommand.class).debug("{} failed", command.getCommandSpec().qualifiedName(), e);
+        return 1;
     }
 
     public static void main(String[] args) {

@@ -24,6 +24,26 @@ class LlmAuditCommandTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
+    @CommandLine.Command(name = "boom")
+    static final class Boom implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("could not start", new java.net.UnknownHostException("vm: Name or service not known"));
+        }
+    }
+
+    @Test
+    void anUnexpectedFailureIsOneLineWithItsCauseNotAStackTrace() {
+        CommandLine root = LlmAuditCommand.commandLine();
+        root.addSubcommand(new Boom());
+        StringWriter err = new StringWriter();
+        root.setErr(new PrintWriter(err, true));
+        assertThat(root.execute("boom")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("llm-audit boom: stopped by an error: UnknownHostException: vm: Name or service not known"
+                + " (this host's name must resolve: check /etc/hosts) (set LLM_AUDIT_LOG_LEVEL=debug for details)"
+                + System.lineSeparator());
+    }
+
     @Test
     void helpListsTheCommands() {
         Run r = run("--help");

@@ -181,18 +181,6 @@ public final class LocalCommand implements Callable<Integer> {
                 writeOut(client, registry, out, stack, log);
             }
             return 0;
-        } catch (Exception e) {
-            // The stack started, then something failed (e.g. Flink's local cluster cannot resolve this
-            // host's name): say what, not a stack trace; debug logging has the trace.
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            err.println("llm-audit local: stopped by an error: " + root.getClass().getSimpleName() + ": " + root.getMessage()
-                    + (root instanceof java.net.UnknownHostException ? " (this host's name must resolve: check /etc/hosts)" : "")
-                    + " (set LLM_AUDIT_LOG_LEVEL=debug for details)");
-            org.slf4j.LoggerFactory.getLogger(LocalCommand.class).debug("local run failed", e);
-            return 1;
         } finally {
             if (stack != null) {
                 log.accept("stopping");
