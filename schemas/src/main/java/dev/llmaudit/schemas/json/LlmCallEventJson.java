@@ -15,6 +15,7 @@ import dev.llmaudit.avro.DeploymentScope;
 import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.avro.Money;
 import dev.llmaudit.avro.Operation;
+import dev.llmaudit.schemas.EventBounds;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
@@ -50,15 +51,24 @@ public final class LlmCallEventJson {
     }
 
     /** Money amounts carry 12 fractional digits (see Money.avsc). */
-    public static final int MONEY_SCALE = 12;
+    public static final int MONEY_SCALE = EventBounds.MONEY_SCALE;
 
-    static final int MAX_ID_LENGTH = 256;
-    static final int MAX_TEXT_LENGTH = 1024;
-    static final int MAX_TAGS = 64;
-    static final int MAX_TAG_KEY_LENGTH = 128;
-    static final int MAX_TAG_VALUE_LENGTH = 512;
+    static final int MAX_ID_LENGTH = EventBounds.MAX_ID_LENGTH;
+    static final int MAX_TEXT_LENGTH = EventBounds.MAX_ENDPOINT_LENGTH;
+    static final int MAX_TAGS = EventBounds.MAX_TAGS;
+    static final int MAX_TAG_KEY_LENGTH = EventBounds.MAX_TAG_KEY_LENGTH;
+    static final int MAX_TAG_VALUE_LENGTH = EventBounds.MAX_TAG_VALUE_LENGTH;
 
-    private static final JsonMapper MAPPER = JsonMapper.builder()
+    /**
+     * Parser limits for hostile input: numbers of at most 100 characters (a token count needs 10, a
+     * cost 25), nesting at most 100 deep, names at most 1,024 characters. Jackson's defaults (1,000 /
+     * 1,000 / 50,000) would let one request make the parser and the error messages do far more work.
+     */
+    private static final com.fasterxml.jackson.core.StreamReadConstraints LIMITS = com.fasterxml.jackson.core.StreamReadConstraints.builder()
+            .maxNumberLength(100).maxNestingDepth(100).maxNameLength(1024).build();
+
+    private static final JsonMapper MAPPER = JsonMapper.builder(com.fasterxml.jackson.core.JsonFactory.builder()
+                    .streamReadConstraints(LIMITS).build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -82,8 +92,16 @@ public final class LlmCallEventJson {
         return MAPPER;
     }
 
-    /** Parses one JSON document holding one event. Malformed JSON is reported as a {@code $} error. */
+    /**
+     * Parses one JSON document holding one event, as a replay of past events: times in the future
+     * (beyond the allowed skew) are refused, old ones are not. Malformed JSON is a {@code $} error.
+     */
     public static EventParseResult parse(String json) {
+        return parse(json, EventBounds.TimeWindow.replay(Instant.now()));
+    }
+
+    /** Parses one JSON document holding one event, with event_time checked against the window. */
+    public static EventParseResult parse(String json, EventBounds.TimeWindow window) {
         JsonNode node;
         try {
             node = MAPPER.readTree(json);
@@ -93,13 +111,14 @@ public final class LlmCallEventJson {
         if (node == null || node.isMissingNode()) {
             return EventParseResult.failed(List.of(new FieldError("$", "empty input, expected a JSON object")));
         }
-        return fromNode(node);
+        return fromNode(node, window);
     }
 
     /** Describes a Jackson parse failure as "malformed JSON at line L, column C: reason". */
     public static String describeMalformed(JsonProcessingException e) {
         JsonLocation loc = e.getLocation();
-        String reason = e.getOriginalMessage();
+        // Jackson quotes the offending token; keep the answer bounded whatever was sent.
+        String reason = EventBounds.excerpt(e.getOriginalMessage(), 300);
         if (e instanceof JsonParseException || loc != null) {
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             return "malformed JSON" + where + ": " + reason;
@@ -107,8 +126,18 @@ public final class LlmCallEventJson {
         return "malformed JSON: " + reason;
     }
 
-    /** Validates and converts one already-parsed JSON value. */
+    /** Validates and converts one already-parsed JSON value as a replay (see {@link #parse(String)}). */
     public static EventParseResult fromNode(JsonNode node) {
+        return fromNode(node, EventBounds.TimeWindow.replay(Instant.now()));
+    }
+
+    /**
+     * Validates and converts one already-parsed JSON value: every field against the contract and its
+     * bounds ({@link EventBounds}), event_time against the window. At most
+     * {@link EventBounds#MAX_ERRORS_PER_EVENT} problems are listed, each quoting at most
+     * {@link EventBounds#MAX_QUOTED_CHARS} characters of what was sent.
+     */
+    public static EventParseResult fromNode(JsonNode node, EventBounds.TimeWindow window) {
         List<FieldError> errors = new ArrayList<>();
         if (!node.isObject()) {
             errors.add(new FieldError("$", "expected a JSON object, got " + kind(node)));
@@ -117,7 +146,7 @@ public final class LlmCallEventJson {
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELD_SET.contains(name)) {
-                errors.add(new FieldError(name, "unknown field" + suggestion(name)
+                errors.add(new FieldError(EventBounds.excerpt(name), "unknown field" + suggestion(name)
                         + " (the canonical fields are listed in schemas/README.md)"));
             }
         }
@@ -126,6 +155,10 @@ public final class LlmCallEventJson {
 
         String eventId = r.requiredText("event_id", MAX_ID_LENGTH);
         Instant eventTime = r.requiredInstant("event_time");
+        if (eventTime != null) {
+            Instant t = eventTime;
+            window.check(t).ifPresent(m -> errors.add(new FieldError("event_time", m)));
+        }
         b.setTenant(r.text("tenant", MAX_ID_LENGTH));
         b.setApp(r.text("app", MAX_ID_LENGTH));
         b.setTeam(r.text("team", MAX_ID_LENGTH));
@@ -152,8 +185,8 @@ public final class LlmCallEventJson {
             errors.add(new FieldError("reasoning_tokens",
                     "must not exceed output_tokens (reasoning tokens are a subset of output tokens), got " + reasoning + " > " + output));
         }
-        b.setLatencyMs(r.count("latency_ms"));
-        b.setTimeToFirstTokenMs(r.count("time_to_first_token_ms"));
+        b.setLatencyMs(r.integer("latency_ms", 0, EventBounds.MAX_DURATION_MS));
+        b.setTimeToFirstTokenMs(r.integer("time_to_first_token_ms", 0, EventBounds.MAX_DURATION_MS));
         Boolean streaming = r.bool("streaming");
         b.setStreaming(streaming != null && streaming);
         CallStatus status = r.symbol("status", CallStatus.values(), CallStatus::valueOf);
@@ -173,10 +206,16 @@ public final class LlmCallEventJson {
         b.setTags(r.tags("tags"));
 
         if (!errors.isEmpty()) {
-            return EventParseResult.failed(errors);
+            return EventParseResult.failed(EventBounds.cap(errors));
         }
         b.setEventId(eventId).setEventTime(eventTime);
-        return EventParseResult.ok(b.build());
+        LlmCallEvent event = b.build();
+        long size = EventBounds.encodedSize(event);
+        if (size > EventBounds.MAX_EVENT_BYTES) {
+            return EventParseResult.failed(List.of(new FieldError("$", "the event is " + size + " bytes encoded; at most "
+                    + EventBounds.MAX_EVENT_BYTES + " are accepted (shorten tags or other long values)")));
+        }
+        return EventParseResult.ok(event);
     }
 
     /** Parses or throws {@link IllegalArgumentException} with every error; for tests and trusted input. */
@@ -297,6 +336,9 @@ public final class LlmCallEventJson {
     }
 
     private static String suggestion(String name) {
+        if (name.length() > 64) {
+            return "";
+        }
         return Suggestions.closest(name, FIELDS).map(best -> " (did you mean \"" + best + "\"?)").orElse("");
     }
 
@@ -353,7 +395,7 @@ public final class LlmCallEventJson {
         String lowerToken(String name) {
             String s = text(name, MAX_ID_LENGTH);
             if (s != null && !s.matches("[a-z0-9][a-z0-9_.-]*")) {
-                error(name, "must be a lower-case token such as pii or eu (letters, digits, _ . -), got \"" + s + "\"");
+                error(name, "must be a lower-case token such as pii or eu (letters, digits, _ . -), got " + EventBounds.quote(s));
                 return null;
             }
             return s;
@@ -366,7 +408,7 @@ public final class LlmCallEventJson {
             }
             if (s.length() < minLength || !HEX.matcher(s).matches()) {
                 String size = minLength == maxLength ? minLength + "" : minLength + " to " + maxLength;
-                error(name, "must be " + size + " lower-case hex digits, got \"" + s + "\"");
+                error(name, "must be " + size + " lower-case hex digits, got " + EventBounds.quote(s));
                 return null;
             }
             return s;
@@ -387,8 +429,8 @@ public final class LlmCallEventJson {
                 return OffsetDateTime.parse(v.textValue(), DateTimeFormatter.ISO_OFFSET_DATE_TIME)
                         .toInstant().truncatedTo(ChronoUnit.MICROS);
             } catch (DateTimeParseException e) {
-                error(name, "not an ISO-8601 instant: \"" + v.textValue()
-                        + "\" (expected e.g. \"2026-11-26T14:05:33.120Z\" or \"2026-11-26T15:05:33+01:00\")");
+                error(name, "not an ISO-8601 instant: " + EventBounds.quote(v.textValue())
+                        + " (expected e.g. \"2026-11-26T14:05:33.120Z\" or \"2026-11-26T15:05:33+01:00\")");
                 return null;
             }
         }
@@ -399,25 +441,25 @@ public final class LlmCallEventJson {
                 return null;
             }
             if (!v.isIntegralNumber()) {
-                String hint = v.isNumber() ? "must be a whole number, got " + v.asText()
-                        : "must be an integer, got " + kind(v) + (v.isTextual() ? " \"" + v.textValue() + "\"" : "");
+                String hint = v.isNumber() ? "must be a whole number, got " + EventBounds.excerpt(v.asText())
+                        : "must be an integer, got " + kind(v) + (v.isTextual() ? " " + EventBounds.quote(v.textValue()) : "");
                 error(name, hint);
                 return null;
             }
             java.math.BigInteger big = v.bigIntegerValue();
             if (big.compareTo(java.math.BigInteger.valueOf(min)) < 0) {
-                error(name, "must be >= " + min + ", got " + big);
+                error(name, "must be >= " + min + ", got " + EventBounds.excerpt(big.toString()));
                 return null;
             }
             if (big.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
-                error(name, "must be <= " + max + ", got " + big);
+                error(name, "must be <= " + max + ", got " + EventBounds.excerpt(big.toString()));
                 return null;
             }
             return big.longValue();
         }
 
         Long count(String name) {
-            return integer(name, 0, Long.MAX_VALUE);
+            return integer(name, 0, EventBounds.MAX_TOKENS);
         }
 
         Boolean bool(String name) {
@@ -447,7 +489,7 @@ public final class LlmCallEventJson {
                     return valueOf.apply(v.textValue());
                 }
             }
-            error(name, "unknown value \"" + v.textValue() + "\" (expected one of " + expected + ")");
+            error(name, "unknown value " + EventBounds.quote(v.textValue()) + " (expected one of " + expected + ")");
             return null;
         }
 
@@ -465,7 +507,7 @@ public final class LlmCallEventJson {
             extra.remove("amount");
             extra.remove("currency");
             for (String f : extra) {
-                error(name + "." + f, "unknown field (expected amount and currency)");
+                error(name + "." + EventBounds.excerpt(f), "unknown field (expected amount and currency)");
             }
             JsonNode amount = v.get("amount");
             JsonNode currency = v.get("currency");
@@ -473,34 +515,35 @@ public final class LlmCallEventJson {
             if (amount == null || amount.isNull()) {
                 error(name + ".amount", "missing required field");
             } else if (amount.isTextual()) {
-                try {
-                    value = new BigDecimal(amount.textValue().trim());
-                } catch (NumberFormatException e) {
-                    error(name + ".amount", "not a decimal number: \"" + amount.textValue() + "\"");
+                String text = amount.textValue().trim();
+                if (text.length() > EventBounds.MAX_MONEY_TEXT_LENGTH) {
+                    error(name + ".amount", "at most " + EventBounds.MAX_MONEY_TEXT_LENGTH + " characters, got " + text.length());
+                } else {
+                    try {
+                        value = new BigDecimal(text);
+                    } catch (NumberFormatException e) {
+                        error(name + ".amount", "not a decimal number: " + EventBounds.quote(amount.textValue()));
+                    }
                 }
             } else if (amount.isNumber()) {
                 value = amount.decimalValue();
             } else {
                 error(name + ".amount", "must be a decimal string such as \"0.0123\", got " + kind(amount));
             }
-            if (value != null && value.signum() < 0) {
-                error(name + ".amount", "must be >= 0, got " + value.toPlainString());
-                value = null;
-            }
-            if (value != null && value.stripTrailingZeros().scale() > MONEY_SCALE) {
-                error(name + ".amount", "at most " + MONEY_SCALE + " decimal places, got " + value.toPlainString());
-                value = null;
-            }
-            if (value != null && value.precision() - value.scale() > 38 - MONEY_SCALE) {
-                error(name + ".amount", "too large, got " + value.toPlainString());
-                value = null;
+            if (value != null) {
+                // Checked before any arithmetic: "1e-20000000" is 11 characters but 20 million digits written out.
+                var problem = EventBounds.checkMoney(value);
+                if (problem.isPresent()) {
+                    error(name + ".amount", problem.get());
+                    value = null;
+                }
             }
             String code = null;
             if (currency == null || currency.isNull()) {
                 error(name + ".currency", "missing required field");
             } else if (!currency.isTextual() || !CURRENCY.matcher(currency.textValue()).matches()) {
                 error(name + ".currency", "must be an ISO 4217 code of three upper-case letters such as USD, got "
-                        + (currency.isTextual() ? "\"" + currency.textValue() + "\"" : kind(currency)));
+                        + (currency.isTextual() ? EventBounds.quote(currency.textValue()) : kind(currency)));
             } else {
                 code = currency.textValue();
             }
@@ -523,7 +566,7 @@ public final class LlmCallEventJson {
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> t = it.next();
-                String field = name + "." + t.getKey();
+                String field = name + "." + EventBounds.excerpt(t.getKey());
                 if (t.getKey().isEmpty() || t.getKey().length() > MAX_TAG_KEY_LENGTH) {
                     error(field, "tag names must be 1 to " + MAX_TAG_KEY_LENGTH + " characters");
                 } else if (!t.getValue().isTextual()) {
