@@ -44,6 +44,23 @@ final class IngestCommand extends GroupCommand {
         @Option(names = "--port", defaultValue = "${env:LLM_AUDIT_INGEST_PORT:-8088}", description = "Port. Default: ${DEFAULT-VALUE}.")
         int port;
 
+        @Option(names = "--admin-port", defaultValue = "${env:LLM_AUDIT_INGEST_ADMIN_PORT:-8090}",
+                description = "Port of /healthz, /readyz and /metrics (a separate listener, so probes answer under ingest load). Default: ${DEFAULT-VALUE}.")
+        int adminPort;
+
+        @Option(names = "--max-age", defaultValue = "${env:LLM_AUDIT_INGEST_MAX_AGE:-P35D}",
+                description = {"Events older than this are refused (ISO-8601, e.g. P35D). Events later than now plus 5 minutes always are.",
+                        "Replay older events with 'llm-audit local --events-file'. Default: ${DEFAULT-VALUE}."})
+        java.time.Duration maxAge;
+
+        @Option(names = "--http-config", paramLabel = "FILE",
+                description = {"HTTP listener settings (properties): ingest.<key> for POST /v1/events, admin.<key> for the admin port.",
+                        "Keys: host, port, idle.timeout, header.timeout, max.connections, max.header.bytes, min.request.bytes.per.second,",
+                        "tls.keystore, tls.keystore.type (PKCS12|PEM), tls.keystore.password, tls.key (PEM private key), tls.truststore,",
+                        "tls.truststore.password, tls.client.auth (none|want|need). Environment: LLM_AUDIT_INGEST_HTTP_<KEY> and",
+                        "LLM_AUDIT_INGEST_ADMIN_<KEY>, e.g. LLM_AUDIT_INGEST_HTTP_TLS_KEYSTORE_PASSWORD (environment wins)."})
+        Path httpConfig;
+
         @Option(names = "--topic", defaultValue = "${env:LLM_AUDIT_EVENTS_TOPIC:-llm.events}", description = "Topic. Default: ${DEFAULT-VALUE}.")
         String topic;
 
@@ -104,17 +121,41 @@ final class IngestCommand extends GroupCommand {
                 registry.put("basic.auth.user.info", cluster.registryUserInfo);
             }
             String hmac = System.getenv(hmacEnv);
-            GatewayConfig config = new GatewayConfig(host, port, cluster.bootstrap, topic, registry, maxBody, 10_000, maxInFlight, producers,
-                    Duration.ofSeconds(15), "llm-audit-ingest-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port,
-                    hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8), kafkaClientSettings(kafkaConfig, System.getenv()));
+            GatewayConfig config;
+            try {
+                Map<String, String> http = new LinkedHashMap<>();
+                if (httpConfig != null) {
+                    java.util.Properties p = new java.util.Properties();
+                    try (var in = Files.newInputStream(httpConfig)) {
+                        p.load(in);
+                    }
+                    for (String k : p.stringPropertyNames()) {
+                        if (!k.startsWith("ingest.") && !k.startsWith("admin.")) {
+                            throw new IllegalArgumentException(httpConfig + ": unknown setting \"" + k + "\" (use ingest.<key> or admin.<key>)");
+                        }
+                        http.put(k, p.getProperty(k));
+                    }
+                }
+                GatewayConfig defaults = GatewayConfig.defaults(cluster.bootstrap, cluster.registryUrl);
+                var listener = defaults.listener().bind("ingest.", http, System.getenv(), "LLM_AUDIT_INGEST_HTTP_").withPort(host, port);
+                var admin = defaults.admin().bind("admin.", http, System.getenv(), "LLM_AUDIT_INGEST_ADMIN_").withPort(host, adminPort);
+                config = new GatewayConfig(listener, admin, cluster.bootstrap, topic, registry, maxBody, 10_000, maxInFlight, producers,
+                        Duration.ofSeconds(15), "llm-audit-ingest-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port,
+                        hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8), kafkaClientSettings(kafkaConfig, System.getenv()),
+                        maxAge, dev.llmaudit.schemas.EventBounds.DEFAULT_FUTURE_SKEW);
+            } catch (IllegalArgumentException e) {
+                err.println("llm-audit ingest serve: " + e.getMessage());
+                return 2;
+            }
             CountDownLatch stop = new CountDownLatch(1);
             try (IngestGateway gateway = IngestGateway.start(config, apiKeys)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-                out.printf("Ingest gateway listening on http://%s:%d/v1/events (%d API keys; Kafka %s; topic %s). Ctrl-C to stop.%n",
-                        host, gateway.port(), apiKeys.size(), cluster.bootstrap, topic);
+                String scheme = config.listener().tls() == null ? "http" : "https";
+                out.printf("Ingest gateway listening on %s://%s:%d/v1/events (%d API keys; Kafka %s; topic %s); health and metrics on :%d. Ctrl-C to stop.%n",
+                        scheme, host, gateway.port(), apiKeys.size(), cluster.bootstrap, topic, gateway.adminPort());
                 out.printf("Try: curl -s -H 'Authorization: Bearer <key>' -H 'Content-Type: application/json' \\%n"
-                        + "  -d '{\"event_id\":\"demo-1\",\"event_time\":\"2026-11-26T10:00:00Z\",\"cloud\":\"openai\",\"request_model\":\"gpt-5.5\","
-                        + "\"input_tokens\":100,\"output_tokens\":20}' http://localhost:%d/v1/events%n", gateway.port());
+                        + "  -d '{\"event_id\":\"demo-1\",\"event_time\":\"" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\",\"cloud\":\"openai\",\"request_model\":\"gpt-5.5\","
+                        + "\"input_tokens\":100,\"output_tokens\":20}' %s://localhost:%d/v1/events%n", scheme, gateway.port());
                 out.flush();
                 stop.await();
             } catch (IllegalStateException e) {

@@ -31,6 +31,7 @@ public final class Exchange {
     private final Callback callback;
     private final HttpService.Failures failures;
     private final AtomicBoolean answered = new AtomicBoolean();
+    private final java.util.List<Runnable> onAnswered = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Fields query;
 
     Exchange(Request request, Response response, Callback callback, HttpService.Failures failures) {
@@ -122,6 +123,46 @@ public final class Exchange {
             }
             run(next, body);
         }).read();
+    }
+
+    /** Refused bodies are read and discarded up to this size, so the client sees the answer (see {@link #refuse}). */
+    static final long DRAIN_LIMIT = 1024 * 1024;
+
+    /**
+     * Answers a request that is refused before its body is used (401, 415, 503). Up to 1 MiB of the
+     * body is read and discarded first, without holding a thread: many clients (the JDK's among them)
+     * report a connection closed under an unfinished upload as an I/O error and never show the answer.
+     * Larger bodies are cut off; the answer then goes out and the connection closes.
+     */
+    public void refuse(int status, String json) {
+        if (request.getLength() == 0) {
+            json(status, json);
+            return;
+        }
+        drain(status, json, 0);
+    }
+
+    private void drain(int status, String json, long seen) {
+        long total = seen;
+        while (true) {
+            Content.Chunk chunk = request.read();
+            if (chunk == null) {
+                long sofar = total;
+                request.demand(() -> drain(status, json, sofar));
+                return;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                answerQuietly(status, json);
+                return;
+            }
+            total += chunk.remaining();
+            boolean last = chunk.isLast();
+            chunk.release();
+            if (last || total > DRAIN_LIMIT) {
+                answerQuietly(status, json);
+                return;
+            }
+        }
     }
 
     /**
@@ -224,10 +265,25 @@ public final class Exchange {
             return;
         }
         failures.answered(status);
+        for (Runnable hook : onAnswered) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                failures.endpointFailed(this, e);
+            }
+        }
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, (long) body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    /**
+     * Runs when the answer is sent, whichever path sends it (the endpoint, a refused body, a failure):
+     * the place to release what a request holds, such as an in-flight permit.
+     */
+    public void onAnswered(Runnable hook) {
+        onAnswered.add(hook);
     }
 
     /** Whether an answer was sent. */

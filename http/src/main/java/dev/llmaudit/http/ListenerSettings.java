@@ -114,6 +114,38 @@ public record ListenerSettings(String name, String host, int port, Duration idle
         return new ListenerSettings(name, h, p, idle, head, conns, headerBytes, rate, t);
     }
 
+    /**
+     * These defaults overridden by the settings under {@code prefix} (e.g. {@code ingest.}) in a
+     * properties map, then by environment variables under {@code envPrefix} (e.g.
+     * {@code LLM_AUDIT_INGEST_HTTP_}: {@code ..._TLS_KEYSTORE} sets {@code tls.keystore}); environment wins.
+     *
+     * @throws IllegalArgumentException for a key under the prefix that is not one of {@link #KEYS}, naming the known ones
+     */
+    public ListenerSettings bind(String prefix, Map<String, String> properties, Map<String, String> env, String envPrefix) {
+        Map<String, String> mine = new LinkedHashMap<>();
+        properties.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                String key = k.substring(prefix.length());
+                if (!KEYS.containsKey(key)) {
+                    throw new IllegalArgumentException("unknown setting \"" + k + "\"; known: "
+                            + KEYS.keySet().stream().map(x -> prefix + x).toList());
+                }
+                mine.put(key, v);
+            }
+        });
+        if (envPrefix != null) {
+            env.forEach((name, value) -> {
+                if (name.startsWith(envPrefix) && name.length() > envPrefix.length()) {
+                    String key = name.substring(envPrefix.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+                    if (KEYS.containsKey(key)) {
+                        mine.put(key, value);
+                    }
+                }
+            });
+        }
+        return with(mine);
+    }
+
     private static int integer(Map<String, String> s, String key, int fallback, List<String> problems) {
         String v = s.get(key);
         if (v == null) {

@@ -15,12 +15,14 @@ import dev.llmaudit.policy.engine.Evaluation;
 import dev.llmaudit.policy.engine.PolicyEngine;
 import dev.llmaudit.policy.model.BudgetContribution;
 import dev.llmaudit.policy.model.Finding;
+import dev.llmaudit.jobs.DeadLetters;
+import dev.llmaudit.schemas.EventBounds;
+import dev.llmaudit.schemas.json.FieldError;
 import dev.llmaudit.schemas.registry.SchemaRegistryClient;
 import dev.llmaudit.schemas.wire.ConfluentAvroCodec;
 import dev.llmaudit.schemas.wire.ConfluentAvroSerde;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,16 +89,18 @@ public final class EnforcementTopology {
     record BudgetUpdate(BudgetStatus status, List<PolicyViolation> crossings) {}
 
     public static Topology build(EnforcerTopics topics, EngineHolder engines, SchemaRegistryClient registry, Duration dedupHorizon) {
-        return build(topics, engines, registry, dedupHorizon, DEFAULT_STATUS_INTERVAL);
+        return build(topics, engines, registry, dedupHorizon, DEFAULT_STATUS_INTERVAL, EventBounds.DEFAULT_FUTURE_SKEW);
     }
 
     /**
      * @param statusInterval how often the latest status of each budget that changed is written to the
      *     budget status topic (a compacted topic keeps only the latest anyway; threshold crossings are
      *     written at once)
+     * @param futureSkew events later than the enforcer's clock plus this are dead-lettered (they would
+     *     otherwise count in budget periods that have not begun)
      */
     public static Topology build(EnforcerTopics topics, EngineHolder engines, SchemaRegistryClient registry, Duration dedupHorizon,
-                                 Duration statusInterval) {
+                                 Duration statusInterval, Duration futureSkew) {
         StreamsBuilder b = new StreamsBuilder();
         b.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(DEDUP_STORE, dedupHorizon.plusDays(1), dedupHorizon, false), Serdes.String(), Serdes.Long()));
@@ -109,7 +113,7 @@ public final class EnforcementTopology {
 
         ConfluentAvroCodec<LlmCallEvent> codec = new ConfluentAvroCodec<>(registry, LlmCallEvent.class, false);
         KStream<String, Validated> validated = b.stream(topics.events(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
-                .process(() -> new ValidateProcessor(codec, dedupHorizon), Named.as("validate-deduplicate"), DEDUP_STORE);
+                .process(() -> new ValidateProcessor(codec, dedupHorizon, futureSkew), Named.as("validate-deduplicate"), DEDUP_STORE);
         validated.filter((k, v) -> v.dead() != null, Named.as("dead-letters"))
                 .mapValues(Validated::dead, Named.as("dead-letter-record"))
                 .to(topics.dlq(), Produced.with(Serdes.String(), ConfluentAvroSerde.forType(DeadLetter.class, registry, true)).withName("dlq-sink"));
@@ -169,17 +173,24 @@ public final class EnforcementTopology {
 
     // ------------------------------------------------------------------ validate + deduplicate
 
+    /**
+     * Decodes, checks the contract's bounds ({@link EventBounds}: records reach {@code llm.events} from
+     * any writer, not only through the gateway or the client, which check them too) and deduplicates by
+     * (tenant, event_id). Anything it cannot accept becomes a dead letter naming the reason.
+     */
     static final class ValidateProcessor implements Processor<String, byte[], String, Validated> {
         private final ConfluentAvroCodec<LlmCallEvent> codec;
         private final Duration horizon;
+        private final Duration futureSkew;
         private ProcessorContext<String, Validated> context;
         private WindowStore<String, Long> seen;
         private long deadLetters;
         private long lastWarnNanos = System.nanoTime() - 2_000_000_000L;
 
-        ValidateProcessor(ConfluentAvroCodec<LlmCallEvent> codec, Duration horizon) {
+        ValidateProcessor(ConfluentAvroCodec<LlmCallEvent> codec, Duration horizon, Duration futureSkew) {
             this.codec = codec;
             this.horizon = horizon;
+            this.futureSkew = futureSkew;
         }
 
         @Override
@@ -190,64 +201,76 @@ public final class EnforcementTopology {
 
         @Override
         public void process(Record<String, byte[]> record) {
+            if (record.value() != null && record.value().length > EventBounds.MAX_EVENT_BYTES + 5) {
+                // Refused before decoding: the contract bounds a whole event, whatever is inside it.
+                dead(record, "validate", "OutOfBounds", "$: the record is " + record.value().length + " bytes; an event is at most "
+                        + EventBounds.MAX_EVENT_BYTES + " bytes encoded");
+                return;
+            }
             LlmCallEvent event;
             try {
                 event = codec.decode(record.value());
             } catch (RuntimeException e) {
-                dead(record, "deserialize", e.getClass().getSimpleName(), e.getMessage());
+                dead(record, "deserialize", e.getClass().getSimpleName(), DeadLetters.reason(e));
                 return;
             }
             if (event == null) {
                 dead(record, "validate", "NullValue", "record has no value (tombstone); llm.events carries events only");
                 return;
             }
-            if (event.getEventId() == null || event.getEventId().isBlank()) {
-                dead(record, "validate", "MissingEventId", "event_id: must not be blank");
+            List<FieldError> problems = EventBounds.check(event,
+                    new EventBounds.TimeWindow(Instant.ofEpochMilli(context.currentSystemTimeMs()), futureSkew, null));
+            if (!problems.isEmpty()) {
+                dead(record, "validate", "OutOfBounds", problems.stream().map(FieldError::toString).collect(java.util.stream.Collectors.joining("; ")));
                 return;
             }
             if (!event.getEventId().equals(record.key())) {
-                dead(record, "validate", "KeyMismatch", "record key \"" + record.key() + "\" is not the event_id \"" + event.getEventId()
-                        + "\"; producers must key llm.events by event_id (the llm-audit client and gateway do)");
+                dead(record, "validate", "KeyMismatch", "record key " + EventBounds.quote(record.key()) + " is not the event_id "
+                        + EventBounds.quote(event.getEventId()) + "; producers must key llm.events by event_id (the llm-audit client and gateway do)");
                 return;
             }
             // The horizon is about arrival: a copy arriving within it of the first is dropped. Arrival time
             // (the record timestamp), not event time: a stream may span weeks of event time, and keying the
             // window on event time let old events' entries expire while their copies were still arriving.
+            // Keyed by tenant and id: one tenant's ids cannot suppress another tenant's events.
             long t = record.timestamp();
-            try (WindowStoreIterator<Long> it = seen.fetch(event.getEventId(), t - horizon.toMillis(), t + horizon.toMillis())) {
+            String key = dedupKey(event.getTenant(), event.getEventId());
+            try (WindowStoreIterator<Long> it = seen.fetch(key, t - horizon.toMillis(), t + horizon.toMillis())) {
                 if (it.hasNext()) {
                     return; // a duplicate within the horizon: already processed once
                 }
             }
-            seen.put(event.getEventId(), event.getEventTime().toEpochMilli(), t);
+            seen.put(key, event.getEventTime().toEpochMilli(), t);
             context.forward(record.withValue(new Validated(event, null)));
         }
 
         private void dead(Record<String, byte[]> record, String stage, String errorClass, String message) {
             var meta = context.recordMetadata();
-            DeadLetter d = DeadLetter.newBuilder().setStage(stage).setErrorClass(errorClass)
-                    .setErrorMessage(message == null ? errorClass : message)
-                    .setSourceTopic(meta.map(m -> m.topic()).orElse(null))
-                    .setSourcePartition(meta.map(m -> m.partition()).orElse(null))
-                    .setSourceOffset(meta.map(m -> m.offset()).orElse(null))
-                    .setOriginalKey(record.key() == null ? null : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
-                    .setOriginalValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-                    .setFailedAt(Instant.ofEpochMilli(context.currentSystemTimeMs())).build();
+            DeadLetter d = DeadLetters.of(stage, errorClass, message, meta.map(m -> m.topic()).orElse(null),
+                    meta.map(m -> m.partition()).orElse(null), meta.map(m -> m.offset()).orElse(null),
+                    record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), record.value(),
+                    Instant.ofEpochMilli(context.currentSystemTimeMs()));
             Record<String, Validated> out = record.withValue(new Validated(null, d));
-            out.headers().add("llm-audit.dlq.stage", stage.getBytes(StandardCharsets.UTF_8));
-            out.headers().add("llm-audit.dlq.error", errorClass.getBytes(StandardCharsets.UTF_8));
-            out.headers().add("llm-audit.dlq.source", (d.getSourceTopic() + "-" + d.getSourcePartition() + "@" + d.getSourceOffset())
-                    .getBytes(StandardCharsets.UTF_8));
+            DeadLetters.addHeaders(out.headers(), d);
             deadLetters++;
             long now = System.nanoTime();
             // One WARN per second at most: a stream of bad input must not flood the log (all are on the DLQ topic).
             if (now - lastWarnNanos > 1_000_000_000L) {
                 LOG.warn("Dead letter from {}-{}@{}: {}: {} ({} dead letters so far in this task)", d.getSourceTopic(),
-                        d.getSourcePartition(), d.getSourceOffset(), errorClass, d.getErrorMessage(), deadLetters);
+                        d.getSourcePartition(), d.getSourceOffset(), errorClass, EventBounds.excerpt(d.getErrorMessage(), 300), deadLetters);
                 lastWarnNanos = now;
             }
             context.forward(out);
         }
+    }
+
+    /**
+     * The deduplication key of an event: tenant and event id, length-prefixed so that no two different
+     * pairs give the same key.
+     */
+    static String dedupKey(String tenant, String eventId) {
+        String t = tenant == null ? "" : tenant;
+        return t.length() + ":" + t + eventId;
     }
 
     // ------------------------------------------------------------------ price + evaluate

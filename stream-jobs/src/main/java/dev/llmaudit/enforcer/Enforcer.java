@@ -1,18 +1,17 @@
 package dev.llmaudit.enforcer;
 
+import dev.llmaudit.http.HttpService;
+import dev.llmaudit.http.Routes;
 import dev.llmaudit.jobs.Topics;
-import com.sun.net.httpserver.HttpServer;
 import dev.llmaudit.policy.load.BundleLoader;
 import dev.llmaudit.policy.load.Problems;
 import dev.llmaudit.schemas.registry.RegistryConfig;
 import dev.llmaudit.schemas.registry.SchemaRegistryClient;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,17 +24,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the enforcement topology with exactly-once processing, plus liveness ({@code /healthz}),
- * readiness ({@code /readyz}: the Streams app is RUNNING) and Prometheus {@code /metrics}.
+ * readiness ({@code /readyz}: the Streams app is RUNNING) and Prometheus {@code /metrics} on the
+ * admin listener ({@code http.*}). A record any processor or sink fails on becomes a dead letter and
+ * processing continues ({@link DeadLetterHandlers}).
  */
 public final class Enforcer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Enforcer.class);
 
     private final KafkaStreams streams;
-    private final HttpServer http;
+    private final HttpService http;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final KafkaStreamsMetrics streamsMetrics;
 
+    private final EnforcerConfig config;
+
     private Enforcer(EnforcerConfig config) throws IOException {
+        this.config = config;
         BundleLoader.Result bundle = BundleLoader.load(config.bundleDir());
         if (!bundle.ok()) {
             throw new IllegalArgumentException("policy bundle " + config.bundleDir() + " is invalid:\n"
@@ -56,22 +60,29 @@ public final class Enforcer implements AutoCloseable {
         // One stream thread per core by default (Kafka Streams' default is one in all): evaluation is CPU work.
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(Runtime.getRuntime().availableProcessors()));
         p.putAll(config.streams());
+        DeadLetterHandlers.Sink deadLetters = new DeadLetterHandlers.Sink(config.topics().dlq(), registry);
+        DeadLetterHandlers.configure(p, deadLetters);
         streams = new KafkaStreams(EnforcementTopology.build(config.topics(), engines, registry, config.dedupHorizon(),
-                config.budgetStatusInterval()), p);
+                config.budgetStatusInterval(), config.futureSkew()), p);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Enforcer stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);
-        http = HttpServer.create(new InetSocketAddress(config.httpPort()), 16);
-        http.createContext("/healthz", ex -> answer(ex, isAlive() ? 200 : 503, "{\"state\":\"" + streams.state() + "\"}"));
-        http.createContext("/readyz", ex -> answer(ex, streams.state() == KafkaStreams.State.RUNNING ? 200 : 503,
-                "{\"state\":\"" + streams.state() + "\"}"));
-        http.createContext("/metrics", ex -> answer(ex, 200, meters.scrape()));
-        http.start();
+        Gauge.builder("llm_audit_enforcer_records_failed", deadLetters, DeadLetterHandlers.Sink::processingFailures).tag("where", "processing")
+                .description("Records a processor failed on (sent to the DLQ; processing continued)").register(meters);
+        Gauge.builder("llm_audit_enforcer_records_failed", deadLetters, DeadLetterHandlers.Sink::productionFailures).tag("where", "production")
+                .description("Records that could not be written (sent to the DLQ; processing continued)").register(meters);
+        Gauge.builder("llm_audit_enforcer_bundles_refused", engines, EngineHolder::refused)
+                .description("Policy bundles from the policies topic that failed to load (the last good one stayed in force)").register(meters);
+        http = HttpService.start(new HttpService.Listener(config.http(), Routes.builder()
+                .get("/healthz", ex -> ex.json(isAlive() ? 200 : 503, "{\"state\":\"" + streams.state() + "\"}"))
+                .get("/readyz", ex -> ex.json(streams.state() == KafkaStreams.State.RUNNING ? 200 : 503, "{\"state\":\"" + streams.state() + "\"}"))
+                .get("/metrics", ex -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape()))
+                .notFound("not found: GET /healthz, /readyz or /metrics").build()));
         streams.start();
-        LOG.info("Enforcer {} started with bundle {} (health on :{})", config.applicationId(), bundle.bundle().version(), http.getAddress().getPort());
+        LOG.info("Enforcer {} started with bundle {} (health on :{})", config.applicationId(), bundle.bundle().version(), httpPort());
     }
 
     public static Enforcer start(EnforcerConfig config) throws IOException {
@@ -83,22 +94,12 @@ public final class Enforcer implements AutoCloseable {
     }
 
     public int httpPort() {
-        return http.getAddress().getPort();
+        return http.port(config.http().name());
     }
 
     private boolean isAlive() {
         KafkaStreams.State s = streams.state();
         return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.NOT_RUNNING && s != KafkaStreams.State.PENDING_ERROR;
-    }
-
-    private static void answer(com.sun.net.httpserver.HttpExchange ex, int status, String body) throws IOException {
-        try (ex) {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
     }
 
     /** Creates missing topics (compacted where the contract says so); existing topics are left as they are. */
@@ -112,7 +113,7 @@ public final class Enforcer implements AutoCloseable {
         names.put(d.violations(), t.violations());
         names.put(d.budgetStatus(), t.budgetStatus());
         names.put(d.policies(), t.policies());
-        Topics.ensure(config.bootstrapServers(), names, config.topicPartitions());
+        Topics.ensure(config.bootstrapServers(), config.streams(), names, config.topicPartitions());
     }
 
     @Override
@@ -122,7 +123,7 @@ public final class Enforcer implements AutoCloseable {
         streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
                 org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
         streamsMetrics.close();
-        http.stop(0);
+        http.close();
         meters.close();
     }
 }

@@ -19,16 +19,25 @@ public final class PolicyPublisher {
 
     /** Returns the load result; publishes only when the bundle is valid. */
     public static BundleLoader.Result publish(Path dir, String bootstrapServers, String topic) throws IOException {
+        return publish(dir, bootstrapServers, java.util.Map.of(), topic);
+    }
+
+    /**
+     * @param client Kafka client settings (TLS/SASL: {@code security.protocol}, {@code sasl.*}, {@code ssl.*}) for the admin and producer
+     */
+    public static BundleLoader.Result publish(Path dir, String bootstrapServers, java.util.Map<String, String> client, String topic)
+            throws IOException {
         BundleLoader.Result r = BundleLoader.load(dir);
         if (!r.ok()) {
             return r;
         }
         try {
-            Topics.ensure(bootstrapServers, java.util.Map.of(EnforcerTopics.defaults().policies(), topic), null);
+            Topics.ensure(bootstrapServers, client, java.util.Map.of(EnforcerTopics.defaults().policies(), topic), null);
         } catch (IllegalStateException e) {
             throw new IOException(e.getMessage(), e);
         }
         Properties p = new Properties();
+        p.putAll(dev.llmaudit.schemas.kafka.KafkaSecurity.of(client));
         p.put("bootstrap.servers", bootstrapServers);
         p.put("acks", "all");
         p.put("enable.idempotence", "true");

@@ -62,10 +62,12 @@ public final class Topics {
      * @param actualByDefined the name each defined topic has here (deployments and tests may rename them),
      *     keyed by its name in {@code topics.yaml}
      * @param partitions overrides the defined partition count of multi-partition topics (small local setups), or null
+     * @param client the component's Kafka client settings; its TLS/SASL settings are used here too
      * @throws IllegalStateException naming the cluster when it cannot be reached or refuses
      */
-    public static void ensure(String bootstrapServers, Map<String, String> actualByDefined, Integer partitions) {
+    public static void ensure(String bootstrapServers, Map<String, String> client, Map<String, String> actualByDefined, Integer partitions) {
         Properties p = new Properties();
+        p.putAll(dev.llmaudit.schemas.kafka.KafkaSecurity.of(client));
         p.put("bootstrap.servers", bootstrapServers);
         try (Admin admin = Admin.create(p)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);

@@ -38,7 +38,7 @@ public final class KafkaEdges {
                 .setTopics(c.pricedTopic())
                 .setGroupId(c.groupId())
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new PricedCallDeserializer(c.registry(), bundleArchive, c.defaultCurrency()))
+                .setDeserializer(new PricedCallDeserializer(c.registry(), bundleArchive, c.defaultCurrency(), c.futureSkew()))
                 .setProperties(properties(c.kafka()))
                 // The enforcer writes transactionally; never count an aborted write.
                 .setProperty("isolation.level", "read_committed");
@@ -93,13 +93,15 @@ public final class KafkaEdges {
         private final HashMap<String, String> registry;
         private final String bundleArchive;
         private final String defaultCurrency;
+        private final java.time.Duration futureSkew;
         private transient ConfluentAvroCodec<PricedLlmCall> codec;
         private transient PolicyEngine engine;
 
-        PricedCallDeserializer(Map<String, String> registry, String bundleArchive, String defaultCurrency) {
+        PricedCallDeserializer(Map<String, String> registry, String bundleArchive, String defaultCurrency, java.time.Duration futureSkew) {
             this.registry = new HashMap<>(registry);
             this.bundleArchive = bundleArchive;
             this.defaultCurrency = defaultCurrency;
+            this.futureSkew = futureSkew;
         }
 
         @Override
@@ -116,7 +118,12 @@ public final class KafkaEdges {
                 if (record.value() == null) {
                     throw new IllegalArgumentException("record has no value (a tombstone); priced events always have one");
                 }
-                sample = UsageSamples.from(codec.decode(record.value()), engine, defaultCurrency);
+                if (record.value().length > MAX_PRICED_BYTES) {
+                    throw new OutOfBounds("the record is " + record.value().length + " bytes; a priced event is at most " + MAX_PRICED_BYTES);
+                }
+                PricedLlmCall priced = codec.decode(record.value());
+                checkBounds(priced, java.time.Instant.now(), futureSkew);
+                sample = UsageSamples.from(priced, engine, defaultCurrency);
             } catch (RuntimeException e) {
                 sample = rejected(record, e);
             }
@@ -128,9 +135,9 @@ public final class KafkaEdges {
         private static UsageSample rejected(ConsumerRecord<byte[], byte[]> record, RuntimeException e) {
             UsageSample s = new UsageSample();
             UsageSample.Rejected r = new UsageSample.Rejected();
-            r.stage = "rollups-deserialize";
-            r.errorClass = e.getClass().getName();
-            r.errorMessage = e.getMessage() == null ? e.toString() : e.getMessage();
+            r.stage = e instanceof OutOfBounds ? "rollups-validate" : "rollups-deserialize";
+            r.errorClass = e instanceof OutOfBounds ? "OutOfBounds" : e.getClass().getName();
+            r.errorMessage = dev.llmaudit.jobs.DeadLetters.reason(e);
             r.topic = record.topic();
             r.partition = record.partition();
             r.offset = record.offset();
@@ -144,6 +151,39 @@ public final class KafkaEdges {
         @Override
         public TypeInformation<UsageSample> getProducedType() {
             return TypeInformation.of(UsageSample.class);
+        }
+    }
+
+    /** A priced event with its envelope: the event's own bound plus room for costs, ids and versions. */
+    static final int MAX_PRICED_BYTES = dev.llmaudit.schemas.EventBounds.MAX_EVENT_BYTES + 16 * 1024;
+
+    /** A priced event outside the contract's bounds (another writer than the enforcer, or an older one). */
+    static final class OutOfBounds extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        OutOfBounds(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The contract's bounds on the call (tokens, times, lengths) and on its costs. Far-future times
+     * are refused here so they never move event time: a watermark in the year 2100 would turn every
+     * later call into a correction.
+     */
+    static void checkBounds(PricedLlmCall priced, java.time.Instant now, java.time.Duration futureSkew) {
+        var problems = dev.llmaudit.schemas.EventBounds.check(priced.getEvent(),
+                new dev.llmaudit.schemas.EventBounds.TimeWindow(now, futureSkew, null));
+        if (!problems.isEmpty()) {
+            throw new OutOfBounds(problems.stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; ")));
+        }
+        for (var m : new dev.llmaudit.avro.Money[] {priced.getCost(), priced.getInputCost(), priced.getCachedInputCost(), priced.getOutputCost(),
+                priced.getReasoningCost()}) {
+            if (m != null) {
+                dev.llmaudit.schemas.EventBounds.checkMoney(m.getAmount()).ifPresent(p -> {
+                    throw new OutOfBounds("cost: " + p);
+                });
+            }
         }
     }
 

@@ -11,6 +11,11 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  * Running totals of one rollup (one window of one dimension key). Mutable on purpose: Flink's heap
  * state updates it in place per event. Serialized by {@link RollupAccumulatorSerializer} (explicit,
  * versioned format; the latency sketch travels as its compact bytes).
+ *
+ * <p>Counts saturate at {@code Long.MAX_VALUE} instead of wrapping or throwing: with the contract's
+ * bounds (10^9 tokens per call) a count overflows only after ~10^10 calls in one window of one key, and
+ * if it ever does the rollup is an impossible sum, which {@link #overflowed()} reports so that it is
+ * dead-lettered rather than emitted wrong, and no exception restarts the job into the same failure.
  */
 @TypeInfo(RollupAccumulatorSerializer.TypeFactory.class)
 public final class RollupAccumulator {
@@ -58,23 +63,23 @@ public final class RollupAccumulator {
         if (requests == 0) {
             dimensions(s.tenant, s.team, s.app, s.environment, s.cloud, s.region, s.provider, s.model, s.operation, s.currency);
         }
-        requests++;
+        requests = sum(requests, 1);
         if (s.error) {
-            errors++;
+            errors = sum(errors, 1);
         }
         if (s.isUnpriced()) {
-            unpriced++;
+            unpriced = sum(unpriced, 1);
         }
-        inputTokens += s.inputTokens;
-        outputTokens += s.outputTokens;
-        cachedInputTokens += s.cachedInputTokens;
-        reasoningTokens += s.reasoningTokens;
+        inputTokens = sum(inputTokens, s.inputTokens);
+        outputTokens = sum(outputTokens, s.outputTokens);
+        cachedInputTokens = sum(cachedInputTokens, s.cachedInputTokens);
+        reasoningTokens = sum(reasoningTokens, s.reasoningTokens);
         if (s.isPriced() && s.cost != null) {
             listCost = listCost.add(s.cost);
-            pricedInputTokens += s.inputTokens;
-            pricedOutputTokens += s.outputTokens;
-            pricedCachedInputTokens += s.cachedInputTokens;
-            pricedReasoningTokens += s.reasoningTokens;
+            pricedInputTokens = sum(pricedInputTokens, s.inputTokens);
+            pricedOutputTokens = sum(pricedOutputTokens, s.outputTokens);
+            pricedCachedInputTokens = sum(pricedCachedInputTokens, s.cachedInputTokens);
+            pricedReasoningTokens = sum(pricedReasoningTokens, s.reasoningTokens);
             if (s.priceEntry != null) {
                 priceEntries.add(s.priceEntry);
             }
@@ -105,17 +110,17 @@ public final class RollupAccumulator {
         if (requests == 0) {
             dimensions(o.tenant, o.team, o.app, o.environment, o.cloud, o.region, o.provider, o.model, o.operation, o.currency);
         }
-        requests += o.requests;
-        errors += o.errors;
-        unpriced += o.unpriced;
-        inputTokens += o.inputTokens;
-        outputTokens += o.outputTokens;
-        cachedInputTokens += o.cachedInputTokens;
-        reasoningTokens += o.reasoningTokens;
-        pricedInputTokens += o.pricedInputTokens;
-        pricedOutputTokens += o.pricedOutputTokens;
-        pricedCachedInputTokens += o.pricedCachedInputTokens;
-        pricedReasoningTokens += o.pricedReasoningTokens;
+        requests = sum(requests, o.requests);
+        errors = sum(errors, o.errors);
+        unpriced = sum(unpriced, o.unpriced);
+        inputTokens = sum(inputTokens, o.inputTokens);
+        outputTokens = sum(outputTokens, o.outputTokens);
+        cachedInputTokens = sum(cachedInputTokens, o.cachedInputTokens);
+        reasoningTokens = sum(reasoningTokens, o.reasoningTokens);
+        pricedInputTokens = sum(pricedInputTokens, o.pricedInputTokens);
+        pricedOutputTokens = sum(pricedOutputTokens, o.pricedOutputTokens);
+        pricedCachedInputTokens = sum(pricedCachedInputTokens, o.pricedCachedInputTokens);
+        pricedReasoningTokens = sum(pricedReasoningTokens, o.pricedReasoningTokens);
         listCost = listCost.add(o.listCost);
         if (o.billedCost != null) {
             billedCost = billedCost == null ? o.billedCost : billedCost.add(o.billedCost);
@@ -159,6 +164,23 @@ public final class RollupAccumulator {
         }
     }
 
+    /** A saturating sum of non-negative counts. */
+    static long sum(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+
+    /** True when a count reached {@code Long.MAX_VALUE}: the totals are no longer exact. */
+    public boolean overflowed() {
+        for (long v : new long[] {requests, errors, unpriced, inputTokens, outputTokens, cachedInputTokens, reasoningTokens,
+                pricedInputTokens, pricedOutputTokens, pricedCachedInputTokens, pricedReasoningTokens}) {
+            if (v == Long.MAX_VALUE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public long requests() {
         return requests;
     }
@@ -168,7 +190,7 @@ public final class RollupAccumulator {
     }
 
     public long totalTokens() {
-        return inputTokens + outputTokens;
+        return sum(inputTokens, outputTokens);
     }
 
     /** Latency at a quantile (0..1), or null when no call reported one. */

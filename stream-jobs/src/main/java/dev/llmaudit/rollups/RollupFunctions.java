@@ -7,7 +7,6 @@ import dev.llmaudit.policy.engine.PolicyBundle;
 import dev.llmaudit.policy.load.BundleArchive;
 import dev.llmaudit.policy.load.BundleLoader;
 import dev.llmaudit.schemas.AvroTrust;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.AggregateFunction;
@@ -91,8 +90,13 @@ final class RollupFunctions {
             revision.update(next);
             RollupAccumulator acc = totals.iterator().next();
             TimeWindow w = ctx.window();
-            out.collect(Rollups.build(Rollups.rollupKey(granularity, w.getStart(), key), granularity, w.getStart(), w.getEnd(), acc, next,
-                    false, bundle, clock.instant()));
+            String rollupKey = Rollups.rollupKey(granularity, w.getStart(), key);
+            try {
+                out.collect(Rollups.build(rollupKey, granularity, w.getStart(), w.getEnd(), acc, next, false, bundle, clock.instant()));
+            } catch (RuntimeException e) {
+                // Never an exception out of here: the job would restart into the same window and fail again.
+                ctx.output(RollupJob.DEAD_LETTERS, emitFailed(rollupKey, e, clock));
+            }
         }
 
         @Override
@@ -129,9 +133,19 @@ final class RollupFunctions {
         public void processElement(UsageSample s, Context ctx, Collector<UsageRollup> out) {
             long start = TimeWindow.getWindowStartWithOffset(s.eventTimeMillis, 0, windowMillis);
             String key = Rollups.correctionKey(Rollups.rollupKey(granularity, start, UsageSamples.keyOf(s)), s.eventId);
-            out.collect(Rollups.build(key, granularity, start, start + windowMillis, new RollupAccumulator().add(s), 0, true, bundle,
-                    clock.instant()));
+            try {
+                out.collect(Rollups.build(key, granularity, start, start + windowMillis, new RollupAccumulator().add(s), 0, true, bundle,
+                        clock.instant()));
+            } catch (RuntimeException e) {
+                ctx.output(RollupJob.DEAD_LETTERS, emitFailed(key, e, clock));
+            }
         }
+    }
+
+    /** A rollup or correction that could not be built: a dead letter keyed by the rollup key, with the reason. */
+    static DeadLetter emitFailed(String rollupKey, RuntimeException e, Clock clock) {
+        return dev.llmaudit.jobs.DeadLetters.of("rollup-emit", e.getClass().getSimpleName(), dev.llmaudit.jobs.DeadLetters.reason(e),
+                null, null, null, rollupKey.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, clock.instant());
     }
 
     /** Sends records that could not be read to the dead-letter side output with their reason and origin. */
@@ -156,17 +170,8 @@ final class RollupFunctions {
                 return;
             }
             UsageSample.Rejected r = s.rejected;
-            ctx.output(deadLetters, DeadLetter.newBuilder()
-                    .setStage(r.stage)
-                    .setErrorClass(r.errorClass)
-                    .setErrorMessage(r.errorMessage)
-                    .setSourceTopic(r.topic)
-                    .setSourcePartition(r.partition)
-                    .setSourceOffset(r.offset)
-                    .setOriginalKey(r.key == null ? null : ByteBuffer.wrap(r.key))
-                    .setOriginalValue(r.value == null ? null : ByteBuffer.wrap(r.value))
-                    .setFailedAt(clock.instant())
-                    .build());
+            ctx.output(deadLetters, dev.llmaudit.jobs.DeadLetters.of(r.stage, r.errorClass, r.errorMessage, r.topic, r.partition, r.offset,
+                    r.key, r.value, clock.instant()));
         }
     }
 }

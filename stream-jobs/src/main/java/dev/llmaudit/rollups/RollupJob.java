@@ -86,18 +86,21 @@ public final class RollupJob {
                 .uid("closed-window-guard");
 
         DataStream<UsageRollup> all = null;
+        DataStream<DeadLetter> deadLetters = accepted.getSideOutput(DEAD_LETTERS);
         for (RollupGranularity g : RollupGranularity.values()) {
             OutputTag<UsageSample> tooLate = tooLateTag(g);
             // The guard's outputs keep the keyed partitioning (same subtask), so they may be used as keyed again.
             KeyedStream<UsageSample, String> byDimensions =
                     DataStreamUtils.reinterpretAsKeyedStream(guarded.getSideOutput(open.get(g)), UsageSamples::keyOf, Types.STRING);
             SingleOutputStreamOperator<UsageRollup> rollups = windows(byDimensions, g, settings, bundleArchive, clock, tooLate);
-            DataStream<UsageRollup> corrections = rollups.getSideOutput(tooLate).union(guarded.getSideOutput(closed.get(g)))
+            SingleOutputStreamOperator<UsageRollup> corrections = rollups.getSideOutput(tooLate).union(guarded.getSideOutput(closed.get(g)))
                     .process(new RollupFunctions.TooLateCorrection(g, WINDOWS.get(g), bundleArchive, clock), ROLLUP_TYPE)
                     .uid(g + "-corrections").name(label(g) + " corrections");
             DataStream<UsageRollup> both = rollups.union(corrections);
             all = all == null ? both : all.union(both);
+            // Rollups that could not be built (impossible sums) are dead letters, not job failures.
+            deadLetters = deadLetters.union(rollups.getSideOutput(DEAD_LETTERS), corrections.getSideOutput(DEAD_LETTERS));
         }
-        return new Outputs(all, accepted.getSideOutput(DEAD_LETTERS));
+        return new Outputs(all, deadLetters);
     }
 }

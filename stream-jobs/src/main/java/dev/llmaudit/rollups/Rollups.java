@@ -42,6 +42,10 @@ public final class Rollups {
      */
     public static UsageRollup build(String key, RollupGranularity granularity, long windowStartMillis, long windowEndMillis,
                                     RollupAccumulator a, int revision, boolean correction, PolicyBundle bundle, Instant now) {
+        if (a.overflowed()) {
+            throw new ImpossibleRollup("a count of rollup " + key + " overflowed (more than 9.2e18 tokens or calls in one window);"
+                    + " its totals would be wrong, so it is not emitted");
+        }
         String currency = a.currency == null ? "USD" : a.currency;
         Map<String, String> tags = new LinkedHashMap<>();
         putIfPresent(tags, "tenant", a.tenant);
@@ -109,9 +113,28 @@ public final class Rollups {
                 .filter(alt -> currency.equals(alt.cost().currency()));
     }
 
+    /** Money's Avro type is decimal(38, 12): at most 26 integer digits. */
+    static final int MAX_INTEGER_DIGITS = 38 - 12;
+
     static Money money(BigDecimal amount, String currency) {
         // Catalog costs carry at most 12 decimals (the Money scale); sums of them stay exact.
-        return Money.newBuilder().setAmount(amount.setScale(12, RoundingMode.HALF_EVEN)).setCurrency(currency).build();
+        BigDecimal scaled = amount.setScale(12, RoundingMode.HALF_EVEN);
+        if (scaled.precision() > 38) {
+            // Checked here, not left to the Avro encoder: an encoding failure in the sink would restart
+            // the job into the same failure forever.
+            throw new ImpossibleRollup("an amount of " + scaled.precision() + " digits (" + scaled.toBigInteger().toString().length()
+                    + " integer digits) does not fit the contract's decimal(38, 12)");
+        }
+        return Money.newBuilder().setAmount(scaled).setCurrency(currency).build();
+    }
+
+    /** A rollup whose totals cannot be represented exactly: dead-lettered instead of emitted wrong. */
+    public static final class ImpossibleRollup extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        ImpossibleRollup(String message) {
+            super(message);
+        }
     }
 
     private static Cloud cloud(String name) {

@@ -23,11 +23,13 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                             String pricedTopic, String rollupsTopic, String dlqTopic, String groupId, String transactionalIdPrefix,
                             Duration transactionTimeout, Duration outOfOrderness, Duration idleness, Duration allowedLateness,
                             Duration checkpointInterval, Path checkpointDir, int parallelism, boolean bounded, String defaultCurrency,
-                            boolean createTopics, Integer topicPartitions, Map<String, String> kafka, Map<String, String> flink) {
+                            boolean createTopics, Integer topicPartitions, Duration futureSkew, Map<String, String> kafka,
+                            Map<String, String> flink) {
     public static final List<String> KEYS = List.of("job.name", "bootstrap.servers", "schema.registry.url",
             "schema.registry.basic.auth.user.info", "bundle.dir", "topic.priced", "topic.rollups", "topic.dlq", "group.id",
             "transactional.id.prefix", "transaction.timeout", "out.of.orderness", "idleness", "allowed.lateness",
-            "checkpoint.interval", "checkpoint.dir", "parallelism", "bounded", "default.currency", "create.topics", "topic.partitions");
+            "checkpoint.interval", "checkpoint.dir", "parallelism", "bounded", "default.currency", "create.topics", "topic.partitions",
+            "event.future.skew");
     /** Topic of the rollups (compacted, keyed by x_RollupKey). */
     public static final String DEFAULT_ROLLUPS_TOPIC = "llm.usage.rollups";
     /**
@@ -66,7 +68,8 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                     Duration.parse(s.get("allowed.lateness", "PT6H")), Duration.parse(s.get("checkpoint.interval", "PT10S")),
                     dir == null ? null : Path.of(dir), Integer.parseInt(s.get("parallelism", "2")),
                     Boolean.parseBoolean(s.get("bounded", "false")), s.get("default.currency", "USD"),
-                    Boolean.parseBoolean(s.get("create.topics", "true")), s.get("topic.partitions", null) == null ? null : Integer.valueOf(s.get("topic.partitions", null)), s.passthrough("kafka."),
+                    Boolean.parseBoolean(s.get("create.topics", "true")), s.get("topic.partitions", null) == null ? null : Integer.valueOf(s.get("topic.partitions", null)),
+                    Duration.parse(s.get("event.future.skew", dev.llmaudit.schemas.EventBounds.DEFAULT_FUTURE_SKEW.toString())), s.passthrough("kafka."),
                     s.passthrough("flink."));
         } catch (java.time.format.DateTimeParseException | NumberFormatException e) {
             throw new IllegalArgumentException("invalid rollups setting: " + e.getMessage()
@@ -86,7 +89,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
     public RollupsConfig withCheckpointDir(Path dir) {
         return new RollupsConfig(jobName, bootstrapServers, registry, bundleDir, pricedTopic, rollupsTopic, dlqTopic, groupId,
                 transactionalIdPrefix, transactionTimeout, outOfOrderness, idleness, allowedLateness, checkpointInterval, dir, parallelism,
-                bounded, defaultCurrency, createTopics, topicPartitions, kafka, flink);
+                bounded, defaultCurrency, createTopics, topicPartitions, futureSkew, kafka, flink);
     }
 
     /** The topics this job writes, as it expects them. */

@@ -87,7 +87,7 @@ public final class RollupsMain {
         }
         String archive = packBundle(c.bundleDir());
         if (c.createTopics()) {
-            Topics.ensure(c.bootstrapServers(), c.outputTopics(), c.topicPartitions());
+            Topics.ensure(c.bootstrapServers(), c.kafka(), c.outputTopics(), c.topicPartitions());
         }
         DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c, archive), watermarks(c), "priced events")
                 .uid("priced-events-source");
@@ -96,9 +96,14 @@ public final class RollupsMain {
         out.deadLetters().sinkTo(KafkaEdges.deadLetterSink(c)).uid("dead-letter-sink").name("dead letters (exactly once)");
     }
 
-    /** Event time from each call; watermarks trail the newest event by the configured out-of-orderness. */
+    /**
+     * Event time from each call; watermarks trail the newest event by the configured out-of-orderness,
+     * and never pass the wall clock plus the allowed skew (see {@link CappedWatermarks}).
+     */
     public static WatermarkStrategy<UsageSample> watermarks(RollupsConfig c) {
-        return WatermarkStrategy.<UsageSample>forBoundedOutOfOrderness(c.outOfOrderness())
+        java.time.Duration outOfOrderness = c.outOfOrderness();
+        java.time.Duration skew = c.futureSkew();
+        return WatermarkStrategy.<UsageSample>forGenerator(ctx -> new CappedWatermarks<>(outOfOrderness, skew, Clock.systemUTC()))
                 // Rejected records carry no event time; they must not move the watermark.
                 .withTimestampAssigner((s, kafkaTime) -> s.isRejected() ? Long.MIN_VALUE : s.eventTimeMillis)
                 // A partition without traffic must not hold every window open.

@@ -67,7 +67,7 @@ final class PricedEvents {
 
     static LlmCallEvent call(String id, Instant t, int kind, Random rnd) {
         LlmCallEvent.Builder b = LlmCallEvent.newBuilder().setEventId(id).setEventTime(t)
-                .setInputTokens(100L + rnd.nextInt(5000)).setOutputTokens(10L + rnd.nextInt(800))
+                .setInputTokens(100L + rnd.nextInt(5000)).setOutputTokens(20L + rnd.nextInt(800))
                 .setLatencyMs(50L + rnd.nextInt(3000)).setStatus(CallStatus.ok);
         switch (kind) {
             case 0 -> b.setTenant("acme-eu").setTeam("claims").setApp("triage").setProvider("azure.ai.openai").setCloud(Cloud.azure).setRegion("swedencentral")

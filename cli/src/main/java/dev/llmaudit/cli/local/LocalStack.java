@@ -82,7 +82,7 @@ final class LocalStack implements AutoCloseable {
         Path keysFile = options.workDir().resolve("ingest-keys.txt");
         Files.writeString(keysFile, keys);
         gateway = IngestGateway.start(GatewayConfig.defaults(broker.bootstrapServers(), registry.url())
-                .withPort("127.0.0.1", options.gatewayPort()).withTransactionalIdPrefix("llm-audit-local-ingest"), ApiKeys.load(keysFile));
+                .withPorts("127.0.0.1", options.gatewayPort(), 0).withTransactionalIdPrefix("llm-audit-local-ingest"), ApiKeys.load(keysFile));
 
         Map<String, String> enforcer = new LinkedHashMap<>();
         enforcer.put("application.id", ENFORCER_ID);

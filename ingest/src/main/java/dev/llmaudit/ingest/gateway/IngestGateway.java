@@ -5,9 +5,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.llmaudit.avro.LlmCallEvent;
+import dev.llmaudit.http.Exchange;
+import dev.llmaudit.http.HttpService;
+import dev.llmaudit.http.Routes;
+import dev.llmaudit.schemas.EventBounds;
 import dev.llmaudit.schemas.json.EventParseResult;
 import dev.llmaudit.schemas.json.FieldError;
 import dev.llmaudit.schemas.json.LlmCallEventJson;
@@ -15,13 +18,11 @@ import dev.llmaudit.schemas.registry.RegistryConfig;
 import dev.llmaudit.schemas.registry.SchemaRegistryClient;
 import dev.llmaudit.schemas.wire.ConfluentAvroSerializer;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -37,7 +38,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -62,19 +62,20 @@ import org.slf4j.LoggerFactory;
  * A request is all-or-nothing: if any item is invalid the answer is 400 with a result per item and
  * nothing is written; otherwise all items are written in one Kafka transaction and the answer is
  * 202 only after the commit (consumers read with {@code isolation.level=read_committed}). 413 for
- * bodies over the limit, 415 for other content types, 401 for missing or unknown keys, 503 with
- * Retry-After when overloaded or when Kafka does not acknowledge in time.
+ * bodies over the limit (also once gzip-decoded) or too many events, 415 for other content types or
+ * encodings, 401 for missing or unknown keys, 503 with Retry-After when overloaded or when Kafka does
+ * not acknowledge in time. The API key is checked from the headers alone, before any body is read.
  *
- * <p>{@code GET /healthz} (process up), {@code GET /readyz} (Kafka reachable), {@code GET /metrics}
- * (Prometheus).
+ * <p>On the separate admin listener: {@code GET /healthz} (process up), {@code GET /readyz} (Kafka
+ * reachable), {@code GET /metrics} (Prometheus). The HTTP server is the shared one of the http module
+ * (timeouts, connection and header limits, bounded bodies, TLS).
  */
 public final class IngestGateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IngestGateway.class);
 
     private final GatewayConfig config;
     private final ApiKeys keys;
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final HttpService server;
     private final Semaphore inFlight;
     private final BlockingQueue<TransactionalWriter> writers;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -86,7 +87,7 @@ public final class IngestGateway implements AutoCloseable {
     private volatile boolean kafkaReady;
     private final java.util.concurrent.ScheduledExecutorService readiness;
 
-    private IngestGateway(GatewayConfig config, ApiKeys keys) throws IOException {
+    private IngestGateway(GatewayConfig config, ApiKeys keys) {
         this.config = config;
         this.keys = keys;
         this.inFlight = new Semaphore(config.maxInFlight());
@@ -106,19 +107,19 @@ public final class IngestGateway implements AutoCloseable {
         for (int i = 0; i < config.producers(); i++) {
             writers.add(new TransactionalWriter(config.transactionalIdPrefix() + "-" + i, registry));
         }
-        this.executor = Executors.newFixedThreadPool(config.maxInFlight() + 4, r -> {
-            Thread t = new Thread(r, "ingest-http");
-            t.setDaemon(true);
-            return t;
-        });
-        this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
-        server.setExecutor(executor);
-        server.createContext("/v1/events", this::events);
-        server.createContext("/healthz", ex -> respond(ex, 200, json().put("status", "ok")));
-        server.createContext("/readyz", ex -> respond(ex, kafkaReady ? 200 : 503,
-                json().put("status", kafkaReady ? "ready" : "kafka unreachable at " + config.bootstrapServers())));
-        server.createContext("/metrics", this::metrics);
-        server.createContext("/", ex -> respond(ex, 404, error("not found: use POST /v1/events, GET /healthz, /readyz or /metrics")));
+        Routes api = Routes.builder().post("/v1/events", this::events)
+                .notFound("not found: POST /v1/events (health, readiness and metrics are on the admin port)").build();
+        Routes adminRoutes = Routes.builder()
+                .get("/healthz", ex -> ex.json(200, "{\"status\":\"ok\"}"))
+                .get("/readyz", ex -> ex.json(kafkaReady ? 200 : 503, json().put("status", kafkaReady ? "ready"
+                        : "kafka unreachable at " + config.bootstrapServers()).toString()))
+                .get("/metrics", ex -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape()))
+                .notFound("not found: GET /healthz, /readyz or /metrics").build();
+        this.server = HttpService.start(new HttpService.Listener(config.listener(), api), new HttpService.Listener(config.admin(), adminRoutes));
+        Gauge.builder("llm_audit_http_slow_head_closed", server, h -> h.stats().slowHeadClosed())
+                .description("Connections closed for not sending a request head in time").register(meters);
+        Gauge.builder("llm_audit_http_decompression_bombs", server, h -> h.stats().decompressionBombs())
+                .description("gzip bodies refused for their decompressed size").register(meters);
         this.readiness = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ingest-readiness");
             t.setDaemon(true);
@@ -126,21 +127,25 @@ public final class IngestGateway implements AutoCloseable {
         });
         checkKafka();
         readiness.scheduleWithFixedDelay(this::checkKafka, 5, 5, TimeUnit.SECONDS);
-        server.start();
-        LOG.info("Ingest gateway listening on http://{}:{}/v1/events ({} API keys, topic {})", config.host(), port(), keys.size(), config.topic());
+        LOG.info("Ingest gateway listening on {}://{}:{}/v1/events, admin on :{} ({} API keys, topic {})",
+                config.listener().tls() == null ? "http" : "https", config.listener().host(), port(), adminPort(), keys.size(), config.topic());
     }
 
+    /**
+     * @throws IllegalStateException naming the address when a port is taken or TLS cannot be set up
+     */
     public static IngestGateway start(GatewayConfig config, ApiKeys keys) {
-        try {
-            return new IngestGateway(config, keys);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage()
-                    + " (is another process using the port? choose one with --port)", e);
-        }
+        return new IngestGateway(config, keys);
     }
 
+    /** The port of {@code POST /v1/events}. */
     public int port() {
-        return server.getAddress().getPort();
+        return server.port(config.listener().name());
+    }
+
+    /** The port of /healthz, /readyz and /metrics. */
+    public int adminPort() {
+        return server.port(config.admin().name());
     }
 
     public PrometheusMeterRegistry meters() {
@@ -158,95 +163,104 @@ public final class IngestGateway implements AutoCloseable {
 
     // ------------------------------------------------------------------ POST /v1/events
 
-    private void events(HttpExchange ex) throws IOException {
-        try (ex) {
-            if (!ex.getRequestMethod().equals("POST")) {
-                drain(ex);
-                ex.getResponseHeaders().add("Allow", "POST");
-                respond(ex, 405, error("use POST to send events"));
-                return;
-            }
-            String key = presentedKey(ex);
-            if (key == null) {
-                drain(ex);
-                respond(ex, 401, error("missing API key: send \"Authorization: Bearer <key>\" (or X-API-Key)"));
-                return;
-            }
-            String tenant = keys.tenantOf(key).orElse(null);
-            if (tenant == null) {
-                drain(ex);
-                respond(ex, 401, error("unknown API key"));
-                return;
-            }
-            String type = ex.getRequestHeaders().getFirst("Content-Type");
-            String mediaType = type == null ? "" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
-            boolean ndjson = mediaType.equals("application/x-ndjson") || mediaType.equals("application/jsonl")
-                    || mediaType.equals("application/json-lines") || mediaType.equals("application/ndjson");
-            if (!ndjson && !mediaType.equals("application/json")) {
-                drain(ex);
-                respond(ex, 415, error("unsupported Content-Type \"" + (type == null ? "" : type)
-                        + "\": send application/json (one event or an array) or application/x-ndjson (one event per line)"));
-                return;
-            }
-            String declared = ex.getRequestHeaders().getFirst("Content-Length");
-            if (declared != null && parseLong(declared) > config.maxBodyBytes()) {
-                drain(ex);
-                respond(ex, 413, error("body of " + declared + " bytes is over the limit of " + config.maxBodyBytes() + " bytes; send smaller batches"));
-                return;
-            }
-            if (!inFlight.tryAcquire()) {
-                drain(ex); // an unread body makes the JDK server reset the connection instead of answering
-                ex.getResponseHeaders().add("Retry-After", "1");
-                respond(ex, 503, error("overloaded: too many requests in flight; retry after 1 second"));
-                return;
-            }
-            try {
-                Timer.Sample sample = Timer.start(meters);
-                handleBatch(ex, tenant, ndjson);
-                sample.stop(requestTimer);
-            } finally {
-                inFlight.release();
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("Ingest request failed: {}", e.toString());
-            LOG.debug("Stack trace", e);
-            respond(ex, 500, error("internal error: " + e.getClass().getSimpleName()));
-        }
-    }
+    /** API keys are 47 characters; anything far longer is refused without hashing it. */
+    static final int MAX_API_KEY_LENGTH = 512;
+    /** Rejected items whose errors are listed in a 400 answer; the rest are counted, so the answer stays bounded. */
+    static final int MAX_DETAILED_REJECTIONS = 100;
 
-    private void handleBatch(HttpExchange ex, String tenant, boolean ndjson) throws IOException {
-        byte[] body;
-        try (InputStream in = ex.getRequestBody()) {
-            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes() + 1));
-        }
-        if (body.length > config.maxBodyBytes()) {
-            drain(ex);
-            respond(ex, 413, error("body is over the limit of " + config.maxBodyBytes() + " bytes; send smaller batches"));
+    private void events(Exchange ex) {
+        String key = presentedKey(ex);
+        if (key == null) {
+            refuse(ex, 401, "missing API key: send \"Authorization: Bearer <key>\" (or X-API-Key)");
             return;
         }
+        if (key.length() > MAX_API_KEY_LENGTH) {
+            refuse(ex, 401, "unknown API key (" + key.length() + " characters; keys are 47)");
+            return;
+        }
+        String tenant = keys.tenantOf(key).orElse(null);
+        if (tenant == null) {
+            refuse(ex, 401, "unknown API key");
+            return;
+        }
+        String type = ex.header("Content-Type");
+        String mediaType = type == null ? "" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
+        boolean ndjson = mediaType.equals("application/x-ndjson") || mediaType.equals("application/jsonl")
+                || mediaType.equals("application/json-lines") || mediaType.equals("application/ndjson");
+        if (!ndjson && !mediaType.equals("application/json")) {
+            refuse(ex, 415, "unsupported Content-Type \"" + EventBounds.excerpt(type == null ? "" : type)
+                    + "\": send application/json (one event or an array) or application/x-ndjson (one event per line)");
+            return;
+        }
+        if (!inFlight.tryAcquire()) {
+            ex.header("Retry-After", "1");
+            refuse(ex, 503, "overloaded: too many requests in flight; retry after 1 second");
+            return;
+        }
+        Timer.Sample sample = Timer.start(meters);
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                inFlight.release();
+                sample.stop(requestTimer);
+            }
+        };
+        ex.onAnswered(release);
+        ex.readBody(config.maxBodyBytes(), body -> handleBatch(ex, tenant, ndjson, body));
+    }
+
+    /** Refuses before the body is used: the body is drained (bounded) so the client sees the answer. */
+    private void refuse(Exchange ex, int status, String message) {
+        count(status);
+        ex.refuse(status, Exchange.error(message));
+    }
+
+    private void reject(Exchange ex, int status, String message) {
+        count(status);
+        ex.json(status, Exchange.error(message));
+    }
+
+    private void count(int status) {
+        Counter.builder("llm_audit_ingest_requests").tag("status", Integer.toString(status)).register(meters).increment();
+    }
+
+    private void answer(Exchange ex, int status, JsonNode body) {
+        count(status);
+        ex.json(status, body.toString());
+    }
+
+    private void handleBatch(Exchange ex, String tenant, boolean ndjson, byte[] body) {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
         } catch (CharacterCodingException e) {
-            respond(ex, 400, error("body is not valid UTF-8 text"));
+            reject(ex, 400, "body is not valid UTF-8 text");
             return;
         }
         if (text.isBlank()) {
-            respond(ex, 400, error("empty body: send one event, an array of events, or one event per line"));
+            reject(ex, 400, "empty body: send one event, an array of events, or one event per line");
             return;
         }
         List<Item> items;
         try {
-            items = ndjson || looksLikeNdjson(text) ? ndjsonItems(text) : jsonItems(text);
+            boolean lines = ndjson || looksLikeNdjson(text);
+            int count = lines ? countLines(text) : countJson(text);
+            // Counted before anything is parsed into trees: a huge batch costs one scan, not a parse.
+            if (count > config.maxEventsPerRequest()) {
+                reject(ex, 413, count + " events in one request; at most " + config.maxEventsPerRequest() + " are accepted; send smaller batches");
+                return;
+            }
+            items = lines ? ndjsonItems(text) : jsonItems(text);
         } catch (JsonProcessingException e) {
-            respond(ex, 400, error(LlmCallEventJson.describeMalformed(e)));
+            reject(ex, 400, LlmCallEventJson.describeMalformed(e));
             return;
         }
-        if (items.size() > config.maxEventsPerRequest()) {
-            respond(ex, 413, error(items.size() + " events in one request; at most " + config.maxEventsPerRequest() + " are accepted"));
+        if (items.isEmpty()) {
+            reject(ex, 400, "no events in the body: send one event, an array of events, or one event per line");
             return;
         }
+        EventBounds.TimeWindow window = new EventBounds.TimeWindow(java.time.Instant.now(), config.futureSkew(), config.maxAge());
         List<LlmCallEvent> events = new ArrayList<>(items.size());
         ArrayNode results = json().arrayNode();
         int bad = 0;
@@ -264,12 +278,12 @@ public final class IngestGateway implements AutoCloseable {
                 if (node.isObject()) {
                     JsonNode claimed = node.get("tenant");
                     if (claimed != null && !claimed.isNull() && !claimed.asText().equals(tenant)) {
-                        errors.add(new FieldError("tenant", "this API key belongs to tenant " + tenant + "; the event claims \""
-                                + claimed.asText() + "\" (leave tenant out: it is set from the key)"));
+                        errors.add(new FieldError("tenant", "this API key belongs to tenant " + tenant + "; the event claims "
+                                + EventBounds.quote(claimed.asText()) + " (leave tenant out: it is set from the key)"));
                     }
                     ((ObjectNode) node).put("tenant", tenant);
                 }
-                EventParseResult parsed = LlmCallEventJson.fromNode(node);
+                EventParseResult parsed = LlmCallEventJson.fromNode(node, window);
                 errors.addAll(parsed.errors());
                 event = errors.isEmpty() ? parsed.event() : null;
             }
@@ -279,27 +293,35 @@ public final class IngestGateway implements AutoCloseable {
             } else {
                 bad++;
                 r.put("status", "rejected");
-                ArrayNode errs = r.putArray("errors");
-                for (FieldError fe : errors) {
-                    errs.addObject().put("field", fe.field()).put("message", fe.message());
+                if (bad <= MAX_DETAILED_REJECTIONS) {
+                    ArrayNode errs = r.putArray("errors");
+                    for (FieldError fe : EventBounds.cap(errors)) {
+                        errs.addObject().put("field", fe.field()).put("message", fe.message());
+                    }
                 }
             }
         }
         if (bad > 0) {
             rejected.increment(items.size());
-            respond(ex, 400, json().put("error", bad + " of " + items.size() + " events are invalid; nothing was written. "
-                    + "Fix the rejected items and send the request again.").put("accepted", 0).set("results", results));
+            ObjectNode answer = json().put("error", bad + " of " + items.size() + " events are invalid; nothing was written. "
+                    + "Fix the rejected items and send the request again.").put("accepted", 0);
+            if (bad > MAX_DETAILED_REJECTIONS) {
+                answer.put("errors_omitted", bad - MAX_DETAILED_REJECTIONS + " rejected items beyond the first "
+                        + MAX_DETAILED_REJECTIONS + " are listed without their errors");
+            }
+            answer.set("results", results);
+            answer(ex, 400, answer);
             return;
         }
         String failure = write(events);
         if (failure != null) {
-            ex.getResponseHeaders().add("Retry-After", "5");
-            respond(ex, 503, error("events not written: " + failure + "; nothing was written, retry after 5 seconds"));
+            ex.header("Retry-After", "5");
+            reject(ex, 503, "events not written: " + failure + "; nothing was written, retry after 5 seconds");
             return;
         }
         accepted.increment(events.size());
         results.forEach(r -> ((ObjectNode) r).put("status", "accepted"));
-        respond(ex, 202, json().put("accepted", events.size()).set("results", results));
+        answer(ex, 202, json().put("accepted", events.size()).set("results", results));
     }
 
     /** One item of a batch: a parsed JSON value or the reason its line could not be parsed. */
@@ -319,6 +341,57 @@ public final class IngestGateway implements AutoCloseable {
         }
     }
 
+    /** Top-level values of a JSON document: the elements of an array, else 1. Skips over values without building them. */
+    static int countJson(String text) throws JsonProcessingException {
+        try (JsonParser p = LlmCallEventJson.mapper().createParser(text)) {
+            JsonToken first = p.nextToken();
+            if (first != JsonToken.START_ARRAY) {
+                return 1;
+            }
+            int n = 0;
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                if (p.currentToken() == null) {
+                    break; // truncated: the real parse reports it
+                }
+                p.skipChildren();
+                n++;
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Non-blank lines, counted without copying any (a body of blank lines costs one scan). */
+    static int countLines(String text) {
+        int n = 0;
+        int pos = 0;
+        int len = text.length();
+        while (pos <= len) {
+            int nl = text.indexOf('\n', pos);
+            int end = nl < 0 ? len : nl;
+            if (!blank(text, pos, end)) {
+                n++;
+            }
+            if (nl < 0) {
+                break;
+            }
+            pos = nl + 1;
+        }
+        return n;
+    }
+
+    private static boolean blank(String text, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Character.isWhitespace(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static List<Item> jsonItems(String text) throws JsonProcessingException {
         JsonNode root = LlmCallEventJson.mapper().readTree(text);
         List<Item> items = new ArrayList<>();
@@ -334,17 +407,25 @@ public final class IngestGateway implements AutoCloseable {
 
     private static List<Item> ndjsonItems(String text) {
         List<Item> items = new ArrayList<>();
-        String[] lines = text.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
-            if (line.isBlank()) {
-                continue;
+        int line = 0;
+        int pos = 0;
+        int len = text.length();
+        while (pos <= len) {
+            line++;
+            int nl = text.indexOf('\n', pos);
+            int end = nl < 0 ? len : nl;
+            if (!blank(text, pos, end)) {
+                String content = text.substring(pos, end > pos && text.charAt(end - 1) == '\r' ? end - 1 : end);
+                try {
+                    items.add(new Item(line, LlmCallEventJson.mapper().readTree(content), null));
+                } catch (JsonProcessingException e) {
+                    items.add(new Item(line, null, LlmCallEventJson.describeMalformed(e)));
+                }
             }
-            try {
-                items.add(new Item(i + 1, LlmCallEventJson.mapper().readTree(line), null));
-            } catch (JsonProcessingException e) {
-                items.add(new Item(i + 1, null, LlmCallEventJson.describeMalformed(e)));
+            if (nl < 0) {
+                break;
             }
+            pos = nl + 1;
         }
         return items;
     }
@@ -446,57 +527,13 @@ public final class IngestGateway implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
-    private void metrics(HttpExchange ex) throws IOException {
-        try (ex) {
-            byte[] body = meters.scrape().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        }
-    }
-
-    private static String presentedKey(HttpExchange ex) {
-        String auth = ex.getRequestHeaders().getFirst("Authorization");
+    private static String presentedKey(Exchange ex) {
+        String auth = ex.header("Authorization");
         if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return auth.substring(7).trim();
         }
-        String key = ex.getRequestHeaders().getFirst("X-API-Key");
+        String key = ex.header("X-API-Key");
         return key == null || key.isBlank() ? null : key.trim();
-    }
-
-    /** Reads and discards a refused body (bounded), so the client sees the answer instead of a reset connection. */
-    private static void drain(HttpExchange ex) {
-        try (InputStream in = ex.getRequestBody()) {
-            // Bounded: a body far over the limit is cut off and the connection closes instead.
-            in.transferTo(new OutputStream() {
-                long seen;
-
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    seen += len;
-                    if (seen > 64L * 1024 * 1024) {
-                        throw new IOException("refused body too large to drain");
-                    }
-                }
-            });
-        } catch (IOException e) {
-            // the client gave up; nothing to answer
-        }
-    }
-
-    private static long parseLong(String s) {
-        try {
-            return Long.parseLong(s.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     private static ObjectNode json() {
@@ -505,16 +542,6 @@ public final class IngestGateway implements AutoCloseable {
 
     private static ObjectNode error(String message) {
         return json().put("error", message);
-    }
-
-    private void respond(HttpExchange ex, int status, JsonNode body) throws IOException {
-        Counter.builder("llm_audit_ingest_requests").tag("status", Integer.toString(status)).register(meters).increment();
-        byte[] bytes = LlmCallEventJson.mapper().writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
     }
 
     private static UnaryOperator<String> hmacFunction(byte[] key) {
@@ -535,9 +562,8 @@ public final class IngestGateway implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(1);
+        server.close();
         readiness.shutdownNow();
-        executor.shutdownNow();
         TransactionalWriter w;
         while ((w = writers.poll()) != null) {
             w.close();

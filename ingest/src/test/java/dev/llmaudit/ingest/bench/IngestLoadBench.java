@@ -32,7 +32,7 @@ public final class IngestLoadBench {
              EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(broker.bootstrapServers())) {
             broker.createTopic("llm.events", 6, Map.of());
             String key = "lla_bench";
-            GatewayConfig config = GatewayConfig.defaults(broker.bootstrapServers(), registry.url()).withPort("127.0.0.1", 0)
+            GatewayConfig config = GatewayConfig.defaults(broker.bootstrapServers(), registry.url()).withPorts("127.0.0.1", 0, 0)
                     .withLimits(16L * 1024 * 1024, 10_000, 8, 4, Duration.ofSeconds(15)).withTransactionalIdPrefix("bench");
             try (IngestGateway gateway = IngestGateway.start(config, ApiKeys.of(Map.of(ApiKeys.sha256(key), "bench")))) {
                 URI uri = URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events");

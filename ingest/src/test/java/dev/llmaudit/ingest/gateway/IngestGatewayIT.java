@@ -59,7 +59,7 @@ class IngestGatewayIT {
         this.registry = registry;
         topic = cluster.uniqueTopic("llm.events");
         cluster.createTopic(topic, 3, Map.of());
-        GatewayConfig config = GatewayConfig.defaults(cluster.bootstrapServers(), registry.url()).withPort("127.0.0.1", 0).withTopic(topic)
+        GatewayConfig config = GatewayConfig.defaults(cluster.bootstrapServers(), registry.url()).withPorts("127.0.0.1", 0, 0).withTopic(topic)
                 .withLimits(64 * 1024, 1000, 8, 2, Duration.ofSeconds(15)).withHmacKey("gateway-secret".getBytes())
                 .withTransactionalIdPrefix(topic);
         gateway = IngestGateway.start(config, ApiKeys.of(Map.of(ApiKeys.sha256(KEY), "acme", ApiKeys.sha256(OTHER_KEY), "globex")));
@@ -183,7 +183,7 @@ class IngestGatewayIT {
 
     @Test
     void healthReadinessAndMetrics() throws Exception {
-        String base = "http://127.0.0.1:" + gateway.port();
+        String base = "http://127.0.0.1:" + gateway.adminPort();
         assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         post("application/json", EVENT.formatted("m-1"));
@@ -193,7 +193,7 @@ class IngestGatewayIT {
 
     @Test
     void kafkaUnavailableIs503WithRetryAfterNot500(EmbeddedSchemaRegistry registry) throws Exception {
-        GatewayConfig dead = GatewayConfig.defaults("127.0.0.1:1", registry.url()).withPort("127.0.0.1", 0)
+        GatewayConfig dead = GatewayConfig.defaults("127.0.0.1:1", registry.url()).withPorts("127.0.0.1", 0, 0)
                 .withLimits(64 * 1024, 100, 4, 1, Duration.ofSeconds(2)).withTransactionalIdPrefix("dead-" + System.nanoTime());
         try (IngestGateway g = IngestGateway.start(dead, ApiKeys.of(Map.of(ApiKeys.sha256(KEY), "acme")))) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/v1/events"))
@@ -202,7 +202,7 @@ class IngestGatewayIT {
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(r.headers().firstValue("Retry-After")).isPresent();
             assertThat(r.body()).contains("nothing was written");
-            JsonNode ready = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/readyz")).build(),
+            JsonNode ready = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.adminPort() + "/readyz")).build(),
                     HttpResponse.BodyHandlers.ofString()).body());
             assertThat(ready.get("status").asText()).startsWith("kafka unreachable");
         }

@@ -59,9 +59,12 @@ public final class BundleArchive {
                 Files.writeString(target, f.getValue().asText(), StandardCharsets.UTF_8);
             }
             return BundleLoader.load(tmp);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // RuntimeException too: an entry name with a NUL byte is an InvalidPathException, and any
+            // failure here must be a refused bundle, not a dead thread.
             Problems p = new Problems();
-            p.add(Path.of("(archive)"), 0, 0, "cannot read the bundle archive: " + e.getMessage());
+            p.add(Path.of("(archive)"), 0, 0, "cannot read the bundle archive: " + e.getClass().getSimpleName() + ": "
+                    + String.valueOf(e.getMessage()).substring(0, Math.min(300, String.valueOf(e.getMessage()).length())));
             return new BundleLoader.Result(null, p.all());
         } finally {
             if (tmp != null) {
