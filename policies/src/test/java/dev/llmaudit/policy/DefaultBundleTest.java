@@ -24,7 +24,7 @@ class DefaultBundleTest {
     void validates() {
         BundleLoader.Result result = load();
         assertThat(result.problems()).isEmpty();
-        assertThat(result.bundle().policies()).extracting(p -> p.meta().kind()).containsAll(Set.of(PolicyKind.values()));
+        assertThat(result.bundle().policies()).extracting(p -> p.meta().kind()).containsAll(PolicyKind.declarable());
     }
 
     @Test

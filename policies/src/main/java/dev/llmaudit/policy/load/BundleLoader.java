@@ -362,7 +362,8 @@ public final class BundleLoader {
         PolicyKind kind = kindText == null ? null : PolicyKind.parse(kindText);
         if (kindText != null && kind == null) {
             f.node("kind").get().error(problems, ctx + ".kind: unknown kind \"" + kindText + "\"; expected one of "
-                    + String.join(", ", Stream.of(PolicyKind.values()).map(PolicyKind::id).toList()));
+                    + String.join(", ", PolicyKind.declarable().stream().map(PolicyKind::id).toList())
+                    + (kindText.equals("policy_error") ? " (policy_error is the kind of findings about policies that failed, not a policy kind)" : ""));
         }
         String severityText = f.string("severity");
         Severity severity = kind == PolicyKind.PRICE_CHECK ? Severity.INFO : Severity.MEDIUM;
@@ -431,7 +432,12 @@ public final class BundleLoader {
                 yield new PriceCheckPolicy(meta, min == null ? BigDecimal.TEN : min);
             }
             case CUSTOM -> {
-                keys.addAll(List.of("condition", "message"));
+                keys.addAll(List.of("condition", "message", "on_error"));
+                String onError = f.string("on_error");
+                if (onError != null && !onError.equals("policy_error") && !onError.equals("ignore")) {
+                    f.node("on_error").get().error(problems, ctx + ".on_error: expected policy_error (the default: a finding of kind"
+                            + " policy_error when the condition fails for a call) or ignore, got \"" + onError + "\"");
+                }
                 String expression = f.requiredString("condition");
                 dev.llmaudit.policy.rules.Condition condition = null;
                 if (expression != null) {
@@ -442,8 +448,9 @@ public final class BundleLoader {
                                 + e.getMessage().replace('\n', ' ').replaceAll("\\s+", " "));
                     }
                 }
-                yield condition == null ? null : new CustomPolicy(meta, expression, f.string("message"), condition);
+                yield condition == null ? null : new CustomPolicy(meta, expression, f.string("message"), condition, "ignore".equals(onError));
             }
+            case POLICY_ERROR -> throw new IllegalStateException("policy_error is not a declarable kind (PolicyKind.parse refuses it)");
         };
         f.rejectUnknown(keys);
         return problems.all().size() == before ? policy : null;

@@ -21,15 +21,30 @@ import java.util.Set;
  * with the canonical JSON field names ({@code event.cloud}, {@code event.input_tokens},
  * {@code event.tags}). Fields the event lacks are absent from the map: test them with
  * {@code has(event.team)}. A condition that fails at run time for an event (e.g. reads an absent
- * field without {@code has}) counts as not matched.
+ * field without {@code has}) throws {@link Condition.EvaluationError}: a {@code policy_error}
+ * finding, never a silent "no match".
+ *
+ * <p>Expressions are bounded when they are compiled ({@code policies validate} reports them): at most
+ * {@value #MAX_CHARACTERS} characters, {@value #MAX_NESTING} levels of nesting and {@value #MAX_NODES}
+ * expression nodes; macros iterate at most {@value #MAX_ITERATIONS} times per evaluation (an event has
+ * at most 64 tags). A policy bundle arrives from a topic: one expression must not be able to exhaust
+ * the parser's stack or an enforcer's CPU.
  */
 public final class CelConditions {
+    public static final int MAX_CHARACTERS = 4096;
+    public static final int MAX_NESTING = 32;
+    public static final int MAX_NODES = 1000;
+    public static final int MAX_ITERATIONS = 1000;
+    private static final dev.cel.common.CelOptions OPTIONS = dev.cel.common.CelOptions.current()
+            .maxExpressionCodePointSize(MAX_CHARACTERS).maxParseRecursionDepth(MAX_NESTING).maxParseExpressionNodeCount(MAX_NODES)
+            .comprehensionMaxIterations(MAX_ITERATIONS).maxRegexProgramSize(1000).build();
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
+            .setOptions(OPTIONS)
             .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
             .addVar("event", MapType.create(SimpleType.STRING, SimpleType.DYN))
             .setResultType(SimpleType.BOOL)
             .build();
-    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
 
     private CelConditions() {}
 
@@ -40,9 +55,28 @@ public final class CelConditions {
 
     /** As {@link #compile(String)}; {@code memoize} false evaluates every call (for tests comparing the two). */
     static Condition compile(String expression, boolean memoize) {
-        CelValidationResult result = COMPILER.compile(expression);
+        if (expression.length() > MAX_CHARACTERS) {
+            throw new IllegalArgumentException("the expression has " + expression.length() + " characters; at most " + MAX_CHARACTERS
+                    + " are accepted (split it into several policies)");
+        }
+        CelValidationResult result;
+        try {
+            result = COMPILER.compile(expression);
+        } catch (StackOverflowError e) {
+            throw new IllegalArgumentException("the expression is nested too deeply (at most " + MAX_NESTING + " levels)");
+        }
         if (result.hasError()) {
-            throw new IllegalArgumentException(result.getErrorString());
+            String error = result.getErrorString();
+            // CEL quotes the expression under each error; a long one would drown the message, so keep the error lines.
+            if (expression.length() > 200) {
+                error = error.lines().filter(l -> l.startsWith("ERROR:")).map(l -> l.length() > 300 ? l.substring(0, 300) + "..." : l)
+                        .collect(java.util.stream.Collectors.joining("\n"));
+            }
+            if (error.contains("recursion") || error.contains("depth") || error.contains("limit") || error.contains("code point")) {
+                error = error + " (limits: " + MAX_CHARACTERS + " characters, " + MAX_NESTING + " levels of nesting, " + MAX_NODES
+                        + " expression nodes)";
+            }
+            throw new IllegalArgumentException(error);
         }
         CelRuntime.Program program;
         dev.cel.common.CelAbstractSyntaxTree ast;
@@ -53,14 +87,27 @@ public final class CelConditions {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         Condition evaluate = call -> {
+            Object answer;
             try {
-                return Boolean.TRUE.equals(program.eval(activation(call)));
+                answer = program.eval(activation(call));
             } catch (CelEvaluationException | RuntimeException e) {
-                return false;
+                throw new Condition.EvaluationError(describe(e));
             }
+            if (!(answer instanceof Boolean b)) {
+                throw new Condition.EvaluationError("the condition gave " + (answer == null ? "null" : answer.getClass().getSimpleName())
+                        + ", not true or false");
+            }
+            return b;
         };
         List<String> fields = memoKey(ast);
         return fields == null || !memoize ? evaluate : new Memoized(fields, evaluate);
+    }
+
+    /** CEL's message, one line, bounded. */
+    static String describe(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        m = m.replace('\n', ' ').replaceAll("\\s+", " ").trim();
+        return m.length() > 300 ? m.substring(0, 300) + "..." : m;
     }
 
     /** Fields with a value per call (ids, times, token counts): an answer keyed by them would never be reused. */
@@ -93,11 +140,12 @@ public final class CelConditions {
         return List.copyOf(fields);
     }
 
-    /** A condition's answers remembered per value of the fields it reads (bounded). */
+    /** A condition's answers (or its error) remembered per value of the fields it reads (bounded). */
     private static final class Memoized implements Condition {
         private final String[] fields;
         private final Condition evaluate;
-        private final Map<List<Object>, Boolean> answers = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Boolean, or the EvaluationError the condition gives for these values (deterministic too). */
+        private final Map<List<Object>, Object> answers = new java.util.concurrent.ConcurrentHashMap<>();
 
         Memoized(List<String> fields, Condition evaluate) {
             this.fields = fields.toArray(new String[0]);
@@ -112,14 +160,21 @@ public final class CelConditions {
                 values[i] = v == null ? ABSENT : v;
             }
             List<Object> key = java.util.Arrays.asList(values);
-            Boolean known = answers.get(key);
+            Object known = answers.get(key);
             if (known == null) {
-                known = evaluate.test(call);
+                try {
+                    known = evaluate.test(call);
+                } catch (Condition.EvaluationError e) {
+                    known = e;
+                }
                 if (answers.size() < 10_000) {
                     answers.put(key, known);
                 }
             }
-            return known;
+            if (known instanceof Condition.EvaluationError e) {
+                throw e;
+            }
+            return (Boolean) known;
         }
     }
 

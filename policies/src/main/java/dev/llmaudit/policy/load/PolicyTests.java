@@ -36,14 +36,18 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *       - {event_id: t1, event_time: "2026-11-02T10:00:00Z", cloud: aws, region: eu-central-1, ...}
  *     expect:
  *       - {policy: eu-pii-residency, event_id: t1, message_contains: "use the eu. profile"}
+ *       - {policy: my-cel-rule, kind: policy_error, event_id: t1}   # the rule failed to evaluate for t1
  * </pre>
+ * An expectation without {@code kind} matches the policy's own findings, never its
+ * {@code policy_error} findings: a rule that fails for a call does not pass a test that expects it to match.
  * Events of a case are replayed in event-time order with budgets accumulated, as the enforcer would.
  */
 public final class PolicyTests {
     /** One expected finding. */
-    record Expectation(String policy, String eventId, String messageContains, Integer threshold) {
+    record Expectation(String policy, String eventId, String messageContains, Integer threshold, boolean policyError) {
         boolean matches(Finding f) {
             return f.policyId().equals(policy)
+                    && (f.kind() == dev.llmaudit.policy.model.PolicyKind.POLICY_ERROR) == policyError
                     && (eventId == null || eventId.equals(f.eventId()))
                     && (messageContains == null || f.message().contains(messageContains))
                     && (threshold == null || threshold.toString().equals(f.details().get("threshold_percent")));
@@ -51,7 +55,7 @@ public final class PolicyTests {
 
         @Override
         public String toString() {
-            return "{policy: " + policy + (eventId == null ? "" : ", event_id: " + eventId)
+            return "{policy: " + policy + (policyError ? ", kind: policy_error" : "") + (eventId == null ? "" : ", event_id: " + eventId)
                     + (threshold == null ? "" : ", threshold: " + threshold)
                     + (messageContains == null ? "" : ", message_contains: \"" + messageContains + "\"") + "}";
         }
@@ -111,7 +115,9 @@ public final class PolicyTests {
             }
         }
         for (Finding f : unmatched) {
-            failures.add("unexpected finding {policy: " + f.policyId() + ", event_id: " + f.eventId() + "}: " + f.message());
+            failures.add("unexpected finding {policy: " + f.policyId()
+                    + (f.kind() == dev.llmaudit.policy.model.PolicyKind.POLICY_ERROR ? ", kind: policy_error" : "")
+                    + ", event_id: " + f.eventId() + "}: " + f.message());
         }
         return new CaseResult(c.name(), c.location(), failures.isEmpty(), failures);
     }
@@ -158,10 +164,15 @@ public final class PolicyTests {
                 } else {
                     for (Yaml.At x : ex.get().items()) {
                         Yaml.Fields xf = new Yaml.Fields(x, problems, ctx + ".expect");
-                        xf.rejectUnknown(List.of("policy", "event_id", "message_contains", "threshold"));
+                        xf.rejectUnknown(List.of("policy", "kind", "event_id", "message_contains", "threshold"));
                         Long threshold = xf.count("threshold");
+                        String kind = xf.string("kind");
+                        if (kind != null && !kind.equals("policy_error")) {
+                            x.error(problems, ctx + ".expect: kind may only be policy_error (a finding about a policy that failed"
+                                    + " for a call); other findings are named by their policy, got \"" + kind + "\"");
+                        }
                         expect.add(new Expectation(xf.requiredString("policy"), xf.string("event_id"), xf.string("message_contains"),
-                                threshold == null ? null : threshold.intValue()));
+                                threshold == null ? null : threshold.intValue(), "policy_error".equals(kind)));
                     }
                 }
             }

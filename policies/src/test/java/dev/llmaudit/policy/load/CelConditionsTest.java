@@ -24,15 +24,15 @@ class CelConditionsTest {
     @CsvSource(delimiter = ';', quoteCharacter = '"', value = {
             "'cost_center' in event.tags                                     ; true ; false",
             "!('cost_center' in event.tags)                                  ; false; true",
-            "event.tags.purpose == 'support'                                 ; true ; false",
+            "event.tags.purpose == 'support'                                 ; true ; error",
             "has(event.team) && event.team == 'search'                       ; true ; false",
-            "event.team == 'search'                                          ; true ; false",
+            "event.team == 'search'                                          ; true ; error",
             "event.input_tokens > 10000                                      ; true ; false",
-            "event.input_tokens + event.output_tokens >= 12800               ; true ; false",
+            "event.input_tokens + event.output_tokens >= 12800               ; true ; error",
             "has(event.output_tokens)                                        ; true ; false",
             "event.tenant.startsWith('acme') && event.cloud in ['aws', 'gcp']; true ; false",
             "event.request_model.matches('^global[.]')                       ; true ; false",
-            "event.deployment_scope == 'global'                              ; true ; false",
+            "event.deployment_scope == 'global'                              ; true ; error",
             "event.cloud == 'openai' || event.data_classification == 'pii'   ; true ; true",
             "event.status == 'ok'                                            ; true ; true",
             "event.exists(k, k == 'team')                                    ; true ; false",
@@ -40,11 +40,50 @@ class CelConditionsTest {
             "size(event) == 7                                                ; false; true",
             "timestamp(event.event_time) > timestamp('2026-11-01T00:00:00Z') ; true ; true",
     })
-    void conditionsGiveWhatTheirAuthorMeans(String expression, boolean onTagged, boolean onBare) {
+    void conditionsGiveWhatTheirAuthorMeans(String expression, String onTagged, String onBare) {
         var condition = CelConditions.compile(expression);
-        assertThat(condition.test(TAGGED)).as("tagged call").isEqualTo(onTagged);
-        // On BARE, reading an absent field without has() is an evaluation error: not matched.
-        assertThat(condition.test(BARE)).as("bare call").isEqualTo(onBare);
+        assertThat(outcome(condition, TAGGED)).as("tagged call").isEqualTo(onTagged);
+        // On BARE, reading an absent field without has() is an evaluation error, never a silent "no match".
+        assertThat(outcome(condition, BARE)).as("bare call").isEqualTo(onBare);
+    }
+
+    static String outcome(dev.llmaudit.policy.rules.Condition c, LlmCall call) {
+        try {
+            return Boolean.toString(c.test(call));
+        } catch (dev.llmaudit.policy.rules.Condition.EvaluationError e) {
+            return "error";
+        }
+    }
+
+    @Test
+    void anEvaluationErrorSaysWhichFieldWasMissing() {
+        assertThatThrownBy(() -> CelConditions.compile("event.team == 'search'").test(BARE))
+                .isInstanceOf(dev.llmaudit.policy.rules.Condition.EvaluationError.class)
+                .hasMessage("evaluation error at <input>:5: key 'team' is not present in map.");
+    }
+
+    @Test
+    void expressionsAreBoundedInSizeAndNesting() {
+        String deep = "(".repeat(40) + "true" + ")".repeat(40);
+        assertThatThrownBy(() -> CelConditions.compile(deep)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("(limits: 4096 characters, 32 levels of nesting, 1000 expression nodes)");
+        String longOne = "event.team == 'x'" + " || event.team == 'x'".repeat(250);
+        assertThat(longOne.length()).isGreaterThan(4096);
+        assertThatThrownBy(() -> CelConditions.compile(longOne)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the expression has " + longOne.length() + " characters; at most 4096 are accepted (split it into several policies)");
+        String many = "size([" + "1,".repeat(1500) + "1]) > 0";
+        assertThat(many.length()).isLessThan(4096);
+        assertThatThrownBy(() -> CelConditions.compile(many)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expression nodes)");
+    }
+
+    @Test
+    void errorsAndFalseCombineAsCelDefinesThem() {
+        // CEL's && and || are commutative over errors: a definite answer from one side wins.
+        var c = CelConditions.compile("event.tenant.startsWith('acme') && event.cloud in ['aws', 'gcp']");
+        assertThat(outcome(c, BARE)).as("tenant absent (error) && cloud openai (false)").isEqualTo("false");
+        var d = CelConditions.compile("event.tenant.startsWith('acme') || event.cloud == 'openai'");
+        assertThat(outcome(d, BARE)).as("tenant absent (error) || cloud openai (true)").isEqualTo("true");
     }
 
     @Test
@@ -84,7 +123,7 @@ class CelConditionsTest {
             LlmCall call = LlmCall.builder("e-" + i, Instant.EPOCH.plusSeconds(i)).team(teams[rnd.nextInt(3)])
                     .tenant(rnd.nextBoolean() ? "acme" : "globex").cloud(rnd.nextBoolean() ? "gcp" : "aws")
                     .dataClassification(rnd.nextBoolean() ? "pii" : null).inputTokens((long) rnd.nextInt(1000)).tags(tags).build();
-            assertThat(remembered.test(call)).as("%s on %s", expression, call).isEqualTo(evaluated.test(call));
+            assertThat(outcome(remembered, call)).as("%s on %s", expression, call).isEqualTo(outcome(evaluated, call));
         }
     }
 
