@@ -21,7 +21,8 @@ import java.util.Properties;
 public record ClientConfig(String bootstrapServers, String topic, Map<String, String> registry, Path spoolDir,
                            long spoolMaxBytes, long segmentBytes, Fsync fsync, Duration fsyncInterval, int bufferCapacity,
                            SpoolFullPolicy spoolFullPolicy, Duration blockTimeout, byte[] hmacKey, String source,
-                           Duration deliveryTimeout, Map<String, String> defaults, Map<String, String> producer) {
+                           Duration deliveryTimeout, Map<String, String> defaults, Map<String, String> producer,
+                           long deadLetterMaxBytes) {
 
     /** When spool appends reach the disk. */
     public enum Fsync {
@@ -48,7 +49,13 @@ public record ClientConfig(String bootstrapServers, String topic, Map<String, St
         SCHEMA_REGISTRY_URL("schema.registry.url", "http://localhost:8081", "Confluent-compatible schema registry URL(s), comma-separated."),
         BASIC_AUTH_USER_INFO("basic.auth.user.info", null, "user:password for the schema registry."),
         BEARER_AUTH_TOKEN("bearer.auth.token", null, "Bearer token for the schema registry."),
-        SPOOL_DIR("spool.dir", null, "Directory of the on-disk spool (default: <tmp>/llm-audit-spool)."),
+        REGISTRY_TRUSTSTORE_LOCATION("schema.registry.ssl.truststore.location", null, "Trust store for a registry behind TLS with a private CA."),
+        REGISTRY_TRUSTSTORE_PASSWORD("schema.registry.ssl.truststore.password", null, "Password of that trust store."),
+        REGISTRY_TRUSTSTORE_TYPE("schema.registry.ssl.truststore.type", null, "PKCS12 (default) or JKS."),
+        SPOOL_DIR("spool.dir", null, "Directory of the on-disk spool, the user's own (default: $XDG_STATE_HOME/llm-audit/spool, else"
+                + " ~/.local/state/llm-audit/spool, else <tmp>/llm-audit-spool-<user>; created with mode 0700)."),
+        DEAD_LETTER_MAX_BYTES("spool.dead.letter.max.bytes", String.valueOf(16L * 1024 * 1024),
+                "Largest size of dead-letters.jsonl in the spool directory: events that can never be sent, with the reason."),
         SPOOL_MAX_BYTES("spool.max.bytes", String.valueOf(512L * 1024 * 1024), "Largest total size of the spool."),
         SPOOL_SEGMENT_BYTES("spool.segment.bytes", String.valueOf(16L * 1024 * 1024), "Size at which a spool segment is closed."),
         FSYNC("spool.fsync", "interval", "always | interval | never."),
@@ -130,7 +137,12 @@ public record ClientConfig(String bootstrapServers, String topic, Map<String, St
         return fromProperties(p);
     }
 
-    /** Reads {@code LLM_AUDIT_*} environment variables. */
+    /**
+     * Reads {@code LLM_AUDIT_*} environment variables, and Kafka's connection settings from
+     * {@code LLM_AUDIT_KAFKA_*} ({@code LLM_AUDIT_KAFKA_SECURITY_PROTOCOL=SASL_SSL},
+     * {@code LLM_AUDIT_KAFKA_SASL_JAAS_CONFIG}, {@code LLM_AUDIT_KAFKA_SSL_TRUSTSTORE_LOCATION}, ...),
+     * the same variables every llm-audit command reads.
+     */
     public static ClientConfig fromEnvironment(Map<String, String> env) {
         Map<String, String> values = new LinkedHashMap<>();
         for (Key k : Key.values()) {
@@ -139,8 +151,20 @@ public record ClientConfig(String bootstrapServers, String topic, Map<String, St
                 values.put(k.property, v);
             }
         }
-        return bind(values, Map.of());
+        Map<String, String> producer = new LinkedHashMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith(KAFKA_ENV_PREFIX) && name.length() > KAFKA_ENV_PREFIX.length()) {
+                String key = name.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                if (dev.llmaudit.schemas.kafka.KafkaSecurity.isConnectionSetting(key)) {
+                    producer.put(key, value);
+                }
+            }
+        });
+        return bind(values, producer);
     }
+
+    /** Environment variables of Kafka connection settings: {@code LLM_AUDIT_KAFKA_SASL_MECHANISM} -> {@code sasl.mechanism}. */
+    public static final String KAFKA_ENV_PREFIX = "LLM_AUDIT_KAFKA_";
 
     public static Builder builder() {
         return new Builder();
@@ -182,7 +206,8 @@ public record ClientConfig(String bootstrapServers, String topic, Map<String, St
         private String bootstrapServers = Key.BOOTSTRAP_SERVERS.defaultValue;
         private String topic = Key.TOPIC.defaultValue;
         private final Map<String, String> registry = new LinkedHashMap<>(Map.of("schema.registry.url", Key.SCHEMA_REGISTRY_URL.defaultValue));
-        private Path spoolDir = Path.of(System.getProperty("java.io.tmpdir"), "llm-audit-spool");
+        private Path spoolDir = SpoolDirectory.defaultDir(System.getenv());
+        private long deadLetterMaxBytes = Long.parseLong(Key.DEAD_LETTER_MAX_BYTES.defaultValue);
         private long spoolMaxBytes = Long.parseLong(Key.SPOOL_MAX_BYTES.defaultValue);
         private long segmentBytes = Long.parseLong(Key.SPOOL_SEGMENT_BYTES.defaultValue);
         private Fsync fsync = Fsync.INTERVAL;
@@ -202,6 +227,7 @@ public record ClientConfig(String bootstrapServers, String topic, Map<String, St
         public Builder registry(String key, String value) { registry.put(key, value); return this; }
         public Builder spoolDir(Path v) { spoolDir = v; return this; }
         public Builder spoolMaxBytes(long v) { spoolMaxBytes = v; return this; }
+        public Builder deadLetterMaxBytes(long v) { deadLetterMaxBytes = v; return this; }
         public Builder segmentBytes(long v) { segmentBytes = v; return this; }
         public Builder fsync(Fsync v) { fsync = v; return this; }
         public Builder fsyncInterval(Duration v) { fsyncInterval = v; return this; }
@@ -219,7 +245,9 @@ public record ClientConfig(String bootstrapServers, String topic, Map<String, St
                 case BOOTSTRAP_SERVERS -> bootstrapServers(v);
                 case TOPIC -> topic(v);
                 case SCHEMA_REGISTRY_URL -> schemaRegistryUrl(v);
-                case BASIC_AUTH_USER_INFO, BEARER_AUTH_TOKEN -> registry(k.property, v);
+                case BASIC_AUTH_USER_INFO, BEARER_AUTH_TOKEN, REGISTRY_TRUSTSTORE_LOCATION, REGISTRY_TRUSTSTORE_PASSWORD, REGISTRY_TRUSTSTORE_TYPE ->
+                        registry(k.property, v);
+                case DEAD_LETTER_MAX_BYTES -> deadLetterMaxBytes(Long.parseLong(v));
                 case SPOOL_DIR -> spoolDir(Path.of(v));
                 case SPOOL_MAX_BYTES -> spoolMaxBytes(Long.parseLong(v));
                 case SPOOL_SEGMENT_BYTES -> segmentBytes(Long.parseLong(v));
@@ -238,7 +266,7 @@ public record ClientConfig(String bootstrapServers, String topic, Map<String, St
 
         public ClientConfig build() {
             return new ClientConfig(bootstrapServers, topic, registry, spoolDir, spoolMaxBytes, segmentBytes, fsync, fsyncInterval,
-                    bufferCapacity, policy, blockTimeout, hmacKey, source, deliveryTimeout, defaults, producer);
+                    bufferCapacity, policy, blockTimeout, hmacKey, source, deliveryTimeout, defaults, producer, deadLetterMaxBytes);
         }
     }
 }

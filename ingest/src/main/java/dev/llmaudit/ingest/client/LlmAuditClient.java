@@ -2,6 +2,7 @@ package dev.llmaudit.ingest.client;
 
 import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.schemas.AvroTrust;
+import dev.llmaudit.schemas.EventBounds;
 import dev.llmaudit.schemas.registry.RegistryConfig;
 import dev.llmaudit.schemas.registry.SchemaRegistryClient;
 import dev.llmaudit.schemas.wire.ConfluentAvroSerializer;
@@ -16,7 +17,9 @@ import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -46,6 +49,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Prompt and response text never leave the process: apps (and the capture adapters) put only
  * {@link #hash} values, an HMAC-SHA256 with the configured key, into events.
+ *
+ * <p>Events outside the contract's bounds ({@link EventBounds}), and events Kafka can never take
+ * (too large, not encodable), are refused by the sender: counted, logged, and kept in
+ * {@code dead-letters.jsonl} next to the spool, so they neither reach the pipeline nor block the
+ * events behind them. Nothing is ever thrown into the app.
  */
 public final class LlmAuditClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LlmAuditClient.class);
@@ -68,6 +76,13 @@ public final class LlmAuditClient implements AutoCloseable {
     private final Counter dropped;
     private final Counter sendErrors;
     private final Counter spoolCorruptBytes;
+    private final Counter invalid;
+    private final Counter deadLettered;
+    private final DeadLetterFile deadLetters;
+    /** Replay attempts back off while Kafka is away: 1 s, doubling, at most 60 s. */
+    private volatile long replayBackoffNanos = MIN_BACKOFF_NANOS;
+    static final long MIN_BACKOFF_NANOS = 1_000_000_000L;
+    static final long MAX_BACKOFF_NANOS = 60_000_000_000L;
 
     private LlmAuditClient(ClientConfig config, MeterRegistry meters) {
         this.config = config;
@@ -81,7 +96,10 @@ public final class LlmAuditClient implements AutoCloseable {
         this.replayed = Counter.builder("llm_audit_client_events_replayed").description("Spooled events acknowledged by Kafka").register(meters);
         this.dropped = Counter.builder("llm_audit_client_events_dropped").description("Events lost because buffer and spool were full").register(meters);
         this.sendErrors = Counter.builder("llm_audit_client_send_errors").description("Failed sends (the events were spooled)").register(meters);
-        this.spoolCorruptBytes = Counter.builder("llm_audit_client_spool_corrupt_bytes").description("Unreadable spool bytes (torn writes)").register(meters);
+        this.spoolCorruptBytes = Counter.builder("llm_audit_client_spool_corrupt_bytes").description("Unreadable spool bytes (torn writes, damaged frames)").register(meters);
+        this.invalid = Counter.builder("llm_audit_client_events_invalid").description("Events refused for being outside the contract's bounds").register(meters);
+        this.deadLettered = Counter.builder("llm_audit_client_events_dead_lettered").description("Events that can never be sent, kept in dead-letters.jsonl").register(meters);
+        this.deadLetters = new DeadLetterFile(config.spoolDir(), config.deadLetterMaxBytes());
         Gauge.builder("llm_audit_client_queue_size", queue, BlockingQueue::size).register(meters);
         Gauge.builder("llm_audit_client_spool_bytes", spool, Spool::bytes).register(meters);
 
@@ -178,11 +196,23 @@ public final class LlmAuditClient implements AutoCloseable {
     /** Counts so far, for status output and tests. */
     public Stats stats() {
         return new Stats((long) recorded.count(), (long) sent.count(), (long) spooled.count(), (long) replayed.count(),
-                (long) dropped.count(), (long) sendErrors.count(), queue.size(), spool.bytes());
+                (long) dropped.count(), (long) sendErrors.count(), queue.size(), spool.bytes(), (long) invalid.count(),
+                (long) deadLettered.count(), (long) spoolCorruptBytes.count());
     }
 
-    /** A snapshot of the client's counters. */
-    public record Stats(long recorded, long sent, long spooled, long replayed, long dropped, long sendErrors, int queued, long spoolBytes) {}
+    /**
+     * A snapshot of the client's counters.
+     *
+     * @param invalid refused for being outside the contract's bounds (also in {@code deadLettered} when the file had room)
+     * @param deadLettered written to {@code dead-letters.jsonl}
+     */
+    public record Stats(long recorded, long sent, long spooled, long replayed, long dropped, long sendErrors, int queued, long spoolBytes,
+                        long invalid, long deadLettered, long spoolCorruptBytes) {}
+
+    /** The file that keeps events that can never be sent. */
+    public java.nio.file.Path deadLetterFile() {
+        return deadLetters.file();
+    }
 
     private void drop(String why) {
         dropped.increment();
@@ -231,7 +261,7 @@ public final class LlmAuditClient implements AutoCloseable {
         while (true) {
             try {
                 // Replay (or probe Kafka with a replay) unless closing: close() leaves the spool for the next run.
-                if (!closed.get() && !spool.isEmpty() && (kafkaHealthy || System.nanoTime() - lastProbeNanos > 1_000_000_000L)) {
+                if (!closed.get() && !spool.isEmpty() && (kafkaHealthy || System.nanoTime() - lastProbeNanos > replayBackoffNanos)) {
                     replayOldestSegment();
                     continue;
                 }
@@ -244,6 +274,14 @@ public final class LlmAuditClient implements AutoCloseable {
                     continue;
                 }
                 stamped(e);
+                java.util.List<dev.llmaudit.schemas.json.FieldError> problems = EventBounds.check(e,
+                        EventBounds.TimeWindow.replay(java.time.Instant.now()));
+                if (!problems.isEmpty()) {
+                    invalid.increment();
+                    deadLetter(e, "outside the event contract's bounds: "
+                            + problems.stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; ")));
+                    continue;
+                }
                 if (!kafkaHealthy || !spool.isEmpty()) {
                     // Keep order: while anything is spooled, newer events line up behind it.
                     toSpool(e);
@@ -275,8 +313,57 @@ public final class LlmAuditClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Errors that sending the same record again can never fix: it is too large for the broker or
+     * cannot be encoded. (Authorization and network errors are not: they are fixed by an operator or
+     * by time, so those records wait in the spool.)
+     */
+    static boolean neverSendable(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                    || t instanceof org.apache.kafka.common.InvalidRecordException
+                    || t instanceof org.apache.avro.AvroRuntimeException
+                    || t instanceof java.nio.BufferOverflowException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Keeps an event that can never be sent in dead-letters.jsonl (bounded), counted and logged; never throws. */
+    private void deadLetter(LlmCallEvent e, String reason) {
+        try {
+            if (deadLetters.write(e, reason)) {
+                deadLettered.increment();
+                warnOncePerSecond("llm-audit refused event " + EventBounds.quote(e == null ? null : e.getEventId()) + ": "
+                        + EventBounds.excerpt(reason, 300) + " (kept in " + deadLetters.file() + "; " + (long) deadLettered.count()
+                        + " dead letters so far)");
+            } else {
+                drop("event " + EventBounds.quote(e == null ? null : e.getEventId()) + " can never be sent (" + EventBounds.excerpt(reason, 200)
+                        + ") and " + deadLetters.file() + " is full (" + config.deadLetterMaxBytes() + " bytes)");
+            }
+        } catch (IOException | RuntimeException io) {
+            drop("event can never be sent (" + EventBounds.excerpt(reason, 200) + ") and " + deadLetters.file() + " cannot be written: " + io);
+        }
+    }
+
+    private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - 2_000_000_000L);
+
+    private void warnOncePerSecond(String message) {
+        long now = System.nanoTime();
+        long last = lastWarnNanos.get();
+        if (now - last > 1_000_000_000L && lastWarnNanos.compareAndSet(last, now)) {
+            LOG.warn(message);
+        }
+    }
+
     private void onSendFailure(LlmCallEvent e, Exception error) {
         sendErrors.increment();
+        if (neverSendable(error)) {
+            // Kafka is fine; this record is not. Spooling it would block everything behind it.
+            deadLetter(e, "Kafka cannot take it: " + error);
+            return;
+        }
         if (kafkaHealthy) {
             LOG.warn("llm-audit cannot reach Kafka at {} ({}); spooling events to {} until it answers",
                     config.bootstrapServers(), error.toString(), config.spoolDir());
@@ -303,7 +390,12 @@ public final class LlmAuditClient implements AutoCloseable {
         }
     }
 
-    /** Sends every record of the oldest segment; deletes it only when all were acknowledged. */
+    /**
+     * Sends every record of the oldest segment; deletes it only when each was acknowledged or found
+     * never sendable (then kept in the dead-letter file). While Kafka is away, the first record alone
+     * probes it, so a whole segment is not sent again on every attempt, and attempts back off from 1 s
+     * to 60 s.
+     */
     private void replayOldestSegment() throws IOException, InterruptedException {
         Spool.Segment segment = spool.oldest();
         if (segment == null) {
@@ -313,50 +405,86 @@ public final class LlmAuditClient implements AutoCloseable {
         Spool.Contents contents = Spool.read(segment);
         if (contents.corruptBytes() > 0) {
             spoolCorruptBytes.increment(contents.corruptBytes());
-            LOG.warn("llm-audit spool segment {} has {} unreadable bytes at its end (torn write); {} records before them are replayed",
+            LOG.warn("llm-audit spool segment {} has {} unreadable bytes (torn write or damaged frames); the {} intact records are replayed",
                     segment.file(), contents.corruptBytes(), contents.records().size());
         }
-        AtomicLong failures = new AtomicLong();
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(contents.records().size());
+        List<LlmCallEvent> events = new ArrayList<>(contents.records().size());
         for (byte[] bytes : contents.records()) {
-            LlmCallEvent e;
             try {
-                e = decode(bytes);
+                events.add(decode(bytes));
             } catch (IOException | RuntimeException bad) {
                 spoolCorruptBytes.increment(bytes.length);
                 LOG.warn("llm-audit spool record in {} cannot be decoded ({}); skipped", segment.file(), bad.toString());
-                done.countDown();
-                continue;
-            }
-            try {
-                producer.send(new ProducerRecord<>(config.topic(), e.getEventId(), e), (metadata, error) -> {
-                    if (error != null) {
-                        failures.incrementAndGet();
-                    }
-                    done.countDown();
-                });
-            } catch (RuntimeException error) {
-                failures.incrementAndGet();
-                done.countDown();
             }
         }
-        long waitMs = config.deliveryTimeout().toMillis() + 5_000;
-        boolean all = done.await(waitMs, TimeUnit.MILLISECONDS);
-        if (all && failures.get() == 0) {
+        int from = 0;
+        long delivered = 0;
+        if (!kafkaHealthy && !events.isEmpty()) {
+            // Probe with one record before sending the rest again.
+            long probe = sendAll(events.subList(0, 1));
+            if (probe < 0) {
+                backOff();
+                return;
+            }
+            delivered += probe;
+            from = 1;
+        }
+        long rest = sendAll(events.subList(from, events.size()));
+        if (rest >= 0) {
+            delivered += rest;
             spool.delete(segment);
-            replayed.increment(contents.records().size());
-            sent.increment(contents.records().size());
+            replayed.increment(delivered);
+            sent.increment(delivered);
             if (!kafkaHealthy) {
-                LOG.info("llm-audit reached Kafka again; replayed {} spooled events", contents.records().size());
+                LOG.info("llm-audit reached Kafka again; replayed {} spooled events", events.size());
             }
             kafkaHealthy = true;
+            replayBackoffNanos = MIN_BACKOFF_NANOS;
         } else {
             // Kept for the next attempt; records that did get through will be sent again and removed downstream by event_id.
-            kafkaHealthy = false;
+            backOff();
             if (closed.get()) {
                 throw new InterruptedException("closing");
             }
         }
+    }
+
+    private void backOff() {
+        kafkaHealthy = false;
+        replayBackoffNanos = Math.min(MAX_BACKOFF_NANOS, replayBackoffNanos * 2);
+    }
+
+    /**
+     * Sends and waits for every acknowledgement. Returns how many Kafka acknowledged when every record
+     * was either acknowledged or never sendable (dead-lettered), else -1 (keep the segment, retry later).
+     */
+    private long sendAll(List<LlmCallEvent> events) throws InterruptedException {
+        AtomicLong failures = new AtomicLong();
+        AtomicLong acknowledged = new AtomicLong();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(events.size());
+        for (LlmCallEvent e : events) {
+            try {
+                producer.send(new ProducerRecord<>(config.topic(), e.getEventId(), e), (metadata, error) -> {
+                    if (error == null) {
+                        acknowledged.incrementAndGet();
+                    } else if (!neverSendable(error)) {
+                        failures.incrementAndGet();
+                    } else {
+                        deadLetter(e, "Kafka cannot take it: " + error);
+                    }
+                    done.countDown();
+                });
+            } catch (RuntimeException error) {
+                if (neverSendable(error)) {
+                    deadLetter(e, "Kafka cannot take it: " + error);
+                } else {
+                    failures.incrementAndGet();
+                }
+                done.countDown();
+            }
+        }
+        long waitMs = config.deliveryTimeout().toMillis() + 5_000;
+        return done.await(waitMs, TimeUnit.MILLISECONDS) && failures.get() == 0 ? acknowledged.get() : -1;
     }
 
     /**

@@ -21,8 +21,14 @@ import org.slf4j.LoggerFactory;
  * Append-only, bounded, on-disk queue of serialized events for when Kafka is away or the memory
  * buffer is full. Records live in numbered segment files; each record is framed as
  * {@code [int length][int CRC32C][payload]}, so a torn write at the end of a segment (a crash
- * mid-append) is detected and reported, never misread. Segments are replayed oldest first and
- * deleted only after every record in them was acknowledged by Kafka. Thread-safe.
+ * mid-append) is detected and reported, never misread, and a damaged frame in the middle is skipped
+ * by resynchronising on the next frame whose length and checksum are valid: only the damaged bytes
+ * are lost. An append that fails half-way (disk full) is cut back off the file. Segments are replayed
+ * oldest first and deleted only after every record in them was acknowledged by Kafka. Thread-safe.
+ *
+ * <p>The directory is the user's own: created with mode 0700 where the file system has POSIX
+ * permissions, and refused when it belongs to someone else or others may write to it (another user
+ * could otherwise plant events to be replayed under this app's name).
  */
 final class Spool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
@@ -49,14 +55,26 @@ final class Spool implements AutoCloseable {
     private long lastSync = System.nanoTime();
     private boolean dirty;
 
+    /** Opens a new segment file for appending (a seam for tests that make the disk fail). */
+    interface SegmentOpener {
+        FileChannel open(Path file) throws IOException;
+    }
+
+    private final SegmentOpener opener;
+
     Spool(Path dir, long maxBytes, long segmentBytes, ClientConfig.Fsync fsync, Duration fsyncInterval) {
+        this(dir, maxBytes, segmentBytes, fsync, fsyncInterval, f -> FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    }
+
+    Spool(Path dir, long maxBytes, long segmentBytes, ClientConfig.Fsync fsync, Duration fsyncInterval, SegmentOpener opener) {
+        this.opener = opener;
         this.dir = dir;
         this.maxBytes = maxBytes;
         this.segmentBytes = segmentBytes;
         this.fsync = fsync;
         this.fsyncIntervalNanos = fsyncInterval.toNanos();
         try {
-            Files.createDirectories(dir);
+            SpoolDirectory.prepare(dir);
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path f : files.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList()) {
                     long size = Files.size(f);
@@ -95,15 +113,28 @@ final class Spool implements AutoCloseable {
         if (active == null || activeBytes + size > segmentBytes) {
             rollActive();
             activeFile = dir.resolve(String.format("%020d%s", nextNumber++, SUFFIX));
-            active = FileChannel.open(activeFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            active = opener.open(activeFile);
             activeBytes = 0;
         }
         CRC32C crc = new CRC32C();
         crc.update(payload);
         ByteBuffer buf = ByteBuffer.allocate((int) size);
         buf.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
-        while (buf.hasRemaining()) {
-            active.write(buf);
+        try {
+            while (buf.hasRemaining()) {
+                active.write(buf);
+            }
+        } catch (IOException e) {
+            // Disk full or I/O error half-way through the frame: cut the partial frame off, so the
+            // segment ends on a whole record and later appends are not written behind garbage.
+            try {
+                active.truncate(activeBytes);
+                active.position(activeBytes);
+            } catch (IOException cannotTruncate) {
+                // Close the segment as it is; the torn tail is detected (and counted) when it is replayed.
+                rollActive();
+            }
+            throw e;
         }
         activeBytes += size;
         dirty = true;
@@ -178,29 +209,48 @@ final class Spool implements AutoCloseable {
         return closedBytes + activeBytes;
     }
 
-    /** Reads every intact record of a segment; a torn or corrupt tail is reported, not misread. */
+    /**
+     * Reads every intact record of a segment. Damaged frames (a torn tail, a flipped bit, garbage in
+     * the middle) are skipped by scanning forward to the next position where a frame with a plausible
+     * length and a matching CRC32C starts; the skipped bytes are reported, never misread.
+     */
     static Contents read(Segment segment) throws IOException {
         byte[] all = Files.readAllBytes(segment.file());
-        ByteBuffer buf = ByteBuffer.wrap(all);
         List<byte[]> out = new ArrayList<>();
-        while (buf.remaining() >= HEADER) {
-            int length = buf.getInt();
-            int crc = buf.getInt();
-            if (length < 0 || length > buf.remaining()) {
-                buf.position(buf.position() - HEADER);
-                break;
+        long corrupt = 0;
+        int pos = 0;
+        while (pos < all.length) {
+            int length = frameAt(all, pos);
+            if (length >= 0) {
+                out.add(java.util.Arrays.copyOfRange(all, pos + HEADER, pos + HEADER + length));
+                pos += HEADER + length;
+                continue;
             }
-            byte[] payload = new byte[length];
-            buf.get(payload);
-            CRC32C check = new CRC32C();
-            check.update(payload);
-            if ((int) check.getValue() != crc) {
-                buf.position(buf.position() - HEADER - length);
-                break;
+            // Resynchronise: the next position where a valid frame starts, or the end.
+            int next = pos + 1;
+            while (next < all.length && frameAt(all, next) < 0) {
+                next++;
             }
-            out.add(payload);
+            corrupt += next - pos;
+            pos = next;
         }
-        return new Contents(out, buf.remaining());
+        return new Contents(out, corrupt);
+    }
+
+    /** The payload length of a valid frame starting at {@code pos}, or -1. */
+    private static int frameAt(byte[] b, int pos) {
+        if (b.length - pos < HEADER) {
+            return -1;
+        }
+        int length = ((b[pos] & 0xff) << 24) | ((b[pos + 1] & 0xff) << 16) | ((b[pos + 2] & 0xff) << 8) | (b[pos + 3] & 0xff);
+        // Never empty: the client writes no empty records, and eight zero bytes would otherwise pass as one (CRC32C of nothing is 0).
+        if (length <= 0 || length > b.length - pos - HEADER) {
+            return -1;
+        }
+        int crc = ((b[pos + 4] & 0xff) << 24) | ((b[pos + 5] & 0xff) << 16) | ((b[pos + 6] & 0xff) << 8) | (b[pos + 7] & 0xff);
+        CRC32C check = new CRC32C();
+        check.update(b, pos + HEADER, length);
+        return (int) check.getValue() == crc ? length : -1;
     }
 
     /** Deletes a fully replayed segment and wakes writers waiting for room. */

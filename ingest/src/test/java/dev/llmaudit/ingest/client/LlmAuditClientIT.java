@@ -107,4 +107,70 @@ class LlmAuditClientIT {
             assertThat(ids).as("every event arrives; duplicates only from retried sends, removed by event_id").hasSize(before + during);
         }
     }
+
+    /** One spool frame as the client writes it: length, CRC32C, payload. */
+    static byte[] frame(byte[] payload) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(payload);
+        return java.nio.ByteBuffer.allocate(8 + payload.length).putInt(payload.length).putInt((int) crc.getValue()).put(payload).array();
+    }
+
+    static LlmCallEvent poison(String id) {
+        // Within the contract's 64 KiB, over this test's producer limit of 8 KiB: Kafka can never take it.
+        Map<String, String> tags = new HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            tags.put("t" + i, "v".repeat(500));
+        }
+        LlmCallEvent e = TestEvents.event(id);
+        e.setTags(tags);
+        return e;
+    }
+
+    @Test
+    void aPoisonRecordADamagedFrameAndATornTailCostOnlyThemselves(KafkaCluster cluster, EmbeddedSchemaRegistry registry,
+                                                                  @TempDir Path dir) throws Exception {
+        String topic = cluster.uniqueTopic("llm.events");
+        cluster.createTopic(topic, 3, Map.of());
+        Path spoolDir = dir.resolve("spool");
+        java.nio.file.Files.createDirectories(spoolDir);
+        java.nio.file.Files.setPosixFilePermissions(spoolDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        // A segment left by an earlier run: good, garbage, good, poison, good, and a torn last frame.
+        java.io.ByteArrayOutputStream segment = new java.io.ByteArrayOutputStream();
+        segment.write(frame(LlmAuditClient.encode(TestEvents.event("old-1"))));
+        byte[] garbage = "#### not a frame ####".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        segment.write(garbage);
+        segment.write(frame(LlmAuditClient.encode(TestEvents.event("old-2"))));
+        segment.write(frame(LlmAuditClient.encode(poison("old-poison"))));
+        segment.write(frame(LlmAuditClient.encode(TestEvents.event("old-3"))));
+        byte[] torn = frame(LlmAuditClient.encode(TestEvents.event("old-torn")));
+        segment.write(torn, 0, torn.length - 5);
+        java.nio.file.Files.write(spoolDir.resolve(String.format("%020d%s", 0, Spool.SUFFIX)), segment.toByteArray());
+
+        ClientConfig config = ClientConfig.builder().bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(registry.url())
+                .topic(topic).spoolDir(spoolDir).producer("max.request.size", "8192").build();
+        try (LlmAuditClient client = LlmAuditClient.create(config, new SimpleMeterRegistry())) {
+            await(() -> client.stats().replayed() == 3, Duration.ofSeconds(30), "the spooled events");
+            LlmCallEvent outOfBounds = TestEvents.event("live-absurd");
+            outOfBounds.setInputTokens(4_503_599_627_370_496L);   // 2^52
+            assertThat(client.record(outOfBounds)).isTrue();
+            assertThat(client.record(poison("live-poison"))).isTrue();
+            assertThat(client.record(TestEvents.event("live-good"))).isTrue();
+            await(() -> client.stats().sent() == 4 && client.stats().deadLettered() == 3, Duration.ofSeconds(30), "the live events");
+
+            LlmAuditClient.Stats stats = client.stats();
+            assertThat(stats.invalid()).isEqualTo(1);
+            assertThat(stats.spoolCorruptBytes()).as("the garbage and the torn frame, nothing else").isEqualTo(garbage.length + torn.length - 5);
+            assertThat(stats.dropped()).isZero();
+            List<String> lines = java.nio.file.Files.readAllLines(client.deadLetterFile());
+            assertThat(lines).hasSize(3);
+            assertThat(lines.get(0)).contains("\"event_id\":\"old-poison\"").contains("RecordTooLargeException");
+            assertThat(lines.get(1)).contains("\"event_id\":\"live-absurd\"")
+                    .contains("outside the event contract's bounds: input_tokens: must be between 0 and 1000000000, got 4503599627370496");
+            assertThat(lines.get(2)).contains("\"event_id\":\"live-poison\"").contains("RecordTooLargeException");
+        }
+        assertThat(java.nio.file.Files.list(spoolDir).filter(f -> f.toString().endsWith(Spool.SUFFIX))).as("the replayed segment is gone").isEmpty();
+        List<String> ids = TestEvents.readAll(cluster, registry.url(), topic, 4, Duration.ofSeconds(30)).stream()
+                .map(r -> r.value().getEventId()).toList();
+        assertThat(ids).containsExactlyInAnyOrder("old-1", "old-2", "old-3", "live-good");
+    }
 }
