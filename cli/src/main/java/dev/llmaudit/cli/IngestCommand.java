@@ -77,21 +77,12 @@ final class IngestCommand extends GroupCommand {
                 description = "Environment variable holding the key for hashing prompts/responses/user ids in gateway payloads. Default: ${DEFAULT-VALUE}.")
         String hmacEnv;
 
-        @Option(names = "--kafka-config", paramLabel = "FILE",
-                description = {"Kafka client properties for TLS/SASL (security.protocol, sasl.*, ssl.*). Also from the environment:",
-                        "LLM_AUDIT_INGEST_KAFKA_SASL_JAAS_CONFIG -> sasl.jaas.config (environment wins)."})
-        Path kafkaConfig;
-
-        /** Kafka client settings from the file and {@code LLM_AUDIT_INGEST_KAFKA_*} variables (environment wins). */
+        /**
+         * Kafka client settings: {@code --kafka-config} and {@code LLM_AUDIT_KAFKA_*} (as every command), then
+         * {@code LLM_AUDIT_INGEST_KAFKA_*} for settings of the gateway alone (environment wins).
+         */
         static Map<String, String> kafkaClientSettings(Path file, Map<String, String> env) throws java.io.IOException {
-            Map<String, String> out = new LinkedHashMap<>();
-            if (file != null) {
-                java.util.Properties p = new java.util.Properties();
-                try (var in = java.nio.file.Files.newInputStream(file)) {
-                    p.load(in);
-                }
-                p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
-            }
+            Map<String, String> out = new LinkedHashMap<>(ClusterOptions.kafkaClient(file, env));
             String prefix = "LLM_AUDIT_INGEST_KAFKA_";
             env.forEach((name, value) -> {
                 if (name.startsWith(prefix) && name.length() > prefix.length()) {
@@ -115,11 +106,7 @@ final class IngestCommand extends GroupCommand {
                 err.println(e.getMessage());
                 return 2;
             }
-            Map<String, String> registry = new LinkedHashMap<>();
-            registry.put("schema.registry.url", cluster.registryUrl);
-            if (cluster.registryUserInfo != null) {
-                registry.put("basic.auth.user.info", cluster.registryUserInfo);
-            }
+            Map<String, String> registry = cluster.registry();
             String hmac = System.getenv(hmacEnv);
             GatewayConfig config;
             try {
@@ -141,7 +128,7 @@ final class IngestCommand extends GroupCommand {
                 var admin = defaults.admin().bind("admin.", http, System.getenv(), "LLM_AUDIT_INGEST_ADMIN_").withPort(host, adminPort);
                 config = new GatewayConfig(listener, admin, cluster.bootstrap, topic, registry, maxBody, 10_000, maxInFlight, producers,
                         Duration.ofSeconds(15), "llm-audit-ingest-" + java.net.InetAddress.getLocalHost().getHostName() + "-" + port,
-                        hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8), kafkaClientSettings(kafkaConfig, System.getenv()),
+                        hmac == null ? null : hmac.getBytes(StandardCharsets.UTF_8), kafkaClientSettings(cluster.kafkaConfig, System.getenv()),
                         maxAge, dev.llmaudit.schemas.EventBounds.DEFAULT_FUTURE_SKEW);
             } catch (IllegalArgumentException e) {
                 err.println("llm-audit ingest serve: " + e.getMessage());

@@ -103,9 +103,8 @@ final class PoliciesCommand extends GroupCommand {
         @Parameters(paramLabel = "DIR", description = "The bundle directory.")
         Path dir;
 
-        @Option(names = "--bootstrap-servers", defaultValue = "${env:LLM_AUDIT_BOOTSTRAP_SERVERS:-localhost:9092}",
-                description = "Kafka bootstrap servers (LLM_AUDIT_BOOTSTRAP_SERVERS). Default: ${DEFAULT-VALUE}.")
-        String bootstrap;
+        @CommandLine.Mixin
+        ClusterOptions cluster;
 
         @Option(names = "--topic", defaultValue = "llm.policies", description = "Policies topic. Default: ${DEFAULT-VALUE}.")
         String topic;
@@ -113,7 +112,7 @@ final class PoliciesCommand extends GroupCommand {
         @Override
         public Integer call() {
             try {
-                BundleLoader.Result r = dev.llmaudit.enforcer.PolicyPublisher.publish(dir, bootstrap, topic);
+                BundleLoader.Result r = dev.llmaudit.enforcer.PolicyPublisher.publish(dir, cluster.bootstrap, cluster.kafkaClient(), topic);
                 if (!r.ok()) {
                     r.problems().forEach(spec.commandLine().getErr()::println);
                     spec.commandLine().getErr().println("not published: " + r.problems().size() + " problem(s) in bundle " + dir);

@@ -54,7 +54,7 @@ final class TailCommand implements Callable<Integer> {
     ClusterOptions cluster;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "Kafka client properties (security.protocol, sasl.*, ssl.*; also bootstrap.servers, schema.registry.url).")
+            description = "Kafka client properties, as --kafka-config, that may also set bootstrap.servers and schema.registry.url.")
     Path config;
 
     @Option(names = "--topic", description = "Topic name, when not the default for the chosen kind.")
@@ -103,16 +103,16 @@ final class TailCommand implements Callable<Integer> {
             return 2;
         }
         Properties client = new Properties();
+        client.putAll(cluster.kafkaClient());
         if (config != null) {
             try (InputStream in = Files.newInputStream(config)) {
                 client.load(in);
             }
         }
         client.putIfAbsent("bootstrap.servers", cluster.bootstrap);
-        Map<String, Object> registry = new HashMap<>();
-        registry.put(RegistryConfig.URL, client.getProperty("schema.registry.url", cluster.registryUrl));
-        if (cluster.registryUserInfo != null) {
-            registry.put(RegistryConfig.BASIC_AUTH_USER_INFO, cluster.registryUserInfo);
+        Map<String, Object> registry = new HashMap<>(cluster.registry());
+        if (client.getProperty("schema.registry.url") != null) {
+            registry.put(RegistryConfig.URL, client.getProperty("schema.registry.url"));
         }
         client.remove("schema.registry.url");
         client = dev.llmaudit.cli.local.TopicReader.committedReader(client, "tail");

@@ -25,7 +25,8 @@ public record EnforcerConfig(String applicationId, String bootstrapServers, Map<
                              Duration dedupHorizon, Path stateDir, ListenerSettings http, EnforcerTopics topics, boolean createTopics,
                              Integer topicPartitions, Duration budgetStatusInterval, Duration futureSkew, Map<String, String> streams) {
     public static final List<String> KEYS = List.of("application.id", "bootstrap.servers", "schema.registry.url",
-            "schema.registry.basic.auth.user.info", "bundle.dir", "dedup.horizon", "state.dir", "topic.events",
+            "schema.registry.basic.auth.user.info", "schema.registry.ssl.truststore.location",
+            "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type", "bundle.dir", "dedup.horizon", "state.dir", "topic.events",
             "topic.dlq", "topic.priced", "topic.violations", "topic.budget.status", "topic.policies", "create.topics", "topic.partitions",
             "budget.status.interval", "event.future.skew");
     public static final int DEFAULT_HTTP_PORT = 8089;

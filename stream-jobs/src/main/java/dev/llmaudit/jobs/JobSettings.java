@@ -87,12 +87,22 @@ public record JobSettings(Map<String, String> values, Map<String, String> passth
         return values.getOrDefault(key, defaultValue);
     }
 
-    /** Registry client settings ({@code schema.registry.url}, optional basic auth) in the client's key names. */
+    /** The registry settings a job accepts (Confluent's names, prefixed {@code schema.registry.}). */
+    public static final List<String> REGISTRY_KEYS = List.of("schema.registry.url", "schema.registry.basic.auth.user.info",
+            "schema.registry.ssl.truststore.location", "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type");
+
+    /** Registry client settings (URL, optional basic auth, trust store for TLS) in the client's key names. */
     public Map<String, String> registry() {
         Map<String, String> registry = new LinkedHashMap<>();
         registry.put("schema.registry.url", values.getOrDefault("schema.registry.url", "http://localhost:8081"));
         if (values.containsKey("schema.registry.basic.auth.user.info")) {
             registry.put("basic.auth.user.info", values.get("schema.registry.basic.auth.user.info"));
+        }
+        for (String k : List.of("schema.registry.ssl.truststore.location", "schema.registry.ssl.truststore.password",
+                "schema.registry.ssl.truststore.type")) {
+            if (values.containsKey(k)) {
+                registry.put(k, values.get(k));
+            }
         }
         return registry;
     }

@@ -26,7 +26,8 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                             boolean createTopics, Integer topicPartitions, Duration futureSkew, Map<String, String> kafka,
                             Map<String, String> flink) {
     public static final List<String> KEYS = List.of("job.name", "bootstrap.servers", "schema.registry.url",
-            "schema.registry.basic.auth.user.info", "bundle.dir", "topic.priced", "topic.rollups", "topic.dlq", "group.id",
+            "schema.registry.basic.auth.user.info", "schema.registry.ssl.truststore.location",
+            "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type", "bundle.dir", "topic.priced", "topic.rollups", "topic.dlq", "group.id",
             "transactional.id.prefix", "transaction.timeout", "out.of.orderness", "idleness", "allowed.lateness",
             "checkpoint.interval", "checkpoint.dir", "parallelism", "bounded", "default.currency", "create.topics", "topic.partitions",
             "event.future.skew");

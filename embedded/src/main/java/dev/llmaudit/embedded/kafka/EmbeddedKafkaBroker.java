@@ -42,14 +42,60 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> overrides;
+    private final SaslSsl saslSsl;
+    private final int saslSslPort;
     private KafkaRaftServer server;
 
-    private EmbeddedKafkaBroker(Path dataDir, boolean deleteOnClose, int brokerPort, int controllerPort, Map<String, String> overrides) {
+    /**
+     * A SASL_SSL listener beside the plaintext one, as production clusters have: SCRAM-SHA-512 users
+     * created when the storage is formatted, TLS from a PKCS12 key store. The plaintext listener stays
+     * for the broker's own traffic and for test set-up; clients under test are given only this one.
+     *
+     * @param users SCRAM user name -> password
+     */
+    public record SaslSsl(Path keyStore, String keyStorePassword, Map<String, String> users) {
+        public SaslSsl {
+            users = Map.copyOf(users);
+        }
+    }
+
+    private EmbeddedKafkaBroker(Path dataDir, boolean deleteOnClose, int brokerPort, int controllerPort, Map<String, String> overrides,
+                                SaslSsl saslSsl) {
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.overrides = Map.copyOf(overrides);
+        this.saslSsl = saslSsl;
+        this.saslSslPort = saslSsl == null ? -1 : freePort();
+    }
+
+    /** A temporary broker with a SASL_SSL listener too ({@link #saslSslBootstrapServers()}). */
+    public static EmbeddedKafkaBroker startWithSaslSsl(Path dataDir, SaslSsl saslSsl) {
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, true, freePort(), freePort(), Map.of(), saslSsl);
+        broker.start();
+        return broker;
+    }
+
+    /** The SASL_SSL listener's address. */
+    public String saslSslBootstrapServers() {
+        if (saslSsl == null) {
+            throw new IllegalStateException("this broker has no SASL_SSL listener (start it with startWithSaslSsl)");
+        }
+        return "127.0.0.1:" + saslSslPort;
+    }
+
+    /** Client settings for the SASL_SSL listener as {@code user}, trusting the CA in the trust store. */
+    public static Map<String, String> saslSslClient(String user, String password, Path trustStore, String trustStorePassword) {
+        Map<String, String> c = new HashMap<>();
+        c.put("security.protocol", "SASL_SSL");
+        c.put("sasl.mechanism", "SCRAM-SHA-512");
+        c.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                + "\" password=\"" + password + "\";");
+        c.put("ssl.truststore.location", trustStore.toString());
+        c.put("ssl.truststore.password", trustStorePassword);
+        c.put("ssl.truststore.type", "PKCS12");
+        return c;
     }
 
     /** Starts a broker on free ports with a temporary data directory deleted on close. */
@@ -77,7 +123,7 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
      */
     public static EmbeddedKafkaBroker start(Path dataDir, boolean deleteOnClose, int port, int controllerPort, Map<String, String> overrides) {
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, deleteOnClose,
-                port == 0 ? freePort() : port, controllerPort == 0 ? freePort() : controllerPort, overrides);
+                port == 0 ? freePort() : port, controllerPort == 0 ? freePort() : controllerPort, overrides, null);
         broker.start();
         return broker;
     }
@@ -172,6 +218,17 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         p.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+        if (saslSsl != null) {
+            p.put("listeners", p.get("listeners") + ",SASL_SSL://127.0.0.1:" + saslSslPort);
+            p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_SSL://127.0.0.1:" + saslSslPort);
+            p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_SSL:SASL_SSL");
+            p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.put("ssl.keystore.location", saslSsl.keyStore().toString());
+            p.put("ssl.keystore.password", saslSsl.keyStorePassword());
+            p.put("ssl.key.password", saslSsl.keyStorePassword());
+            p.put("ssl.keystore.type", "PKCS12");
+        }
         p.putAll(overrides);
         return p;
     }
@@ -186,7 +243,15 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         int code;
         try (PrintStream ps = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            code = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", cfg.toString(), "--standalone"}, ps);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("format", "-t", Uuid.randomUuid().toString(), "-c",
+                    cfg.toString(), "--standalone"));
+            if (saslSsl != null) {
+                saslSsl.users().forEach((user, password) -> {
+                    args.add("--add-scram");
+                    args.add("SCRAM-SHA-512=[name=" + user + ",password=" + password + "]");
+                });
+            }
+            code = StorageTool.execute(args.toArray(new String[0]), ps);
         }
         if (code != 0) {
             throw new IllegalStateException("formatting Kafka storage in " + dataDir + " failed (exit " + code + "): "

@@ -76,7 +76,11 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private final ExecutorService executor;
     private final String requiredAuthorization;
 
-    private EmbeddedSchemaRegistry(String bootstrapServers, String topic, int port, String basicAuthUserInfo) throws IOException {
+    private final boolean https;
+
+    private EmbeddedSchemaRegistry(String bootstrapServers, String topic, int port, String basicAuthUserInfo,
+                                   javax.net.ssl.SSLContext tls) throws IOException {
+        this.https = tls != null;
         this.topic = topic;
         this.requiredAuthorization = basicAuthUserInfo == null ? null
                 : "Basic " + Base64.getEncoder().encodeToString(basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
@@ -90,7 +94,13 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        if (tls == null) {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        } else {
+            com.sun.net.httpserver.HttpsServer secure = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+            secure.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server = secure;
+        }
         executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "schema-registry-http");
             t.setDaemon(true);
@@ -112,16 +122,25 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
      * @param basicAuthUserInfo {@code user:password} to require HTTP basic auth, or null for none
      */
     public static EmbeddedSchemaRegistry start(String bootstrapServers, String topic, int port, String basicAuthUserInfo) {
+        return start(bootstrapServers, topic, port, basicAuthUserInfo, null);
+    }
+
+    /**
+     * As above, serving HTTPS with this TLS context when it is not null (a registry behind TLS and
+     * basic auth, as in production), for tests of the clients' TLS settings.
+     */
+    public static EmbeddedSchemaRegistry start(String bootstrapServers, String topic, int port, String basicAuthUserInfo,
+                                               javax.net.ssl.SSLContext tls) {
         try {
-            return new EmbeddedSchemaRegistry(bootstrapServers, topic, port, basicAuthUserInfo);
+            return new EmbeddedSchemaRegistry(bootstrapServers, topic, port, basicAuthUserInfo, tls);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the schema registry on port " + port + ": " + e.getMessage(), e);
         }
     }
 
-    /** Base URL, e.g. http://127.0.0.1:41234. */
+    /** Base URL, e.g. http://127.0.0.1:41234 (https://localhost:... when serving TLS: the test certificate's name). */
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return https ? "https://localhost:" + server.getAddress().getPort() : "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     @Override
