@@ -159,7 +159,7 @@ class DeployManifestsTest {
             }
         });
         List<String> passThrough = List.of("LLM_AUDIT_ENFORCER_STREAMS_", "LLM_AUDIT_ROLLUPS_KAFKA_", "LLM_AUDIT_ROLLUPS_FLINK_",
-                "LLM_AUDIT_INGEST_KAFKA_");
+                "LLM_AUDIT_INGEST_KAFKA_", "LLM_AUDIT_KAFKA_", "LLM_AUDIT_ENFORCER_HTTP_", "LLM_AUDIT_INGEST_HTTP_", "LLM_AUDIT_INGEST_ADMIN_");
 
         List<String> used = new ArrayList<>();
         for (Map<String, Object> d : k8s()) {
@@ -167,6 +167,9 @@ class DeployManifestsTest {
             if ("ConfigMap".equals(d.get("kind"))) {
                 Map<String, String> data = at(d, "data");
                 for (var e : data.entrySet()) {
+                    if (!e.getKey().endsWith(".properties")) {
+                        continue; // e.g. the registry's jaas.conf
+                    }
                     Path f = dir.resolve(e.getKey());
                     Files.writeString(f, e.getValue());
                     // Loading refuses unknown keys: the manifests cannot drift from the code.
@@ -185,6 +188,94 @@ class DeployManifestsTest {
                 assertThat(known.contains(name) || passThrough.stream().anyMatch(name::startsWith)).as(name).isTrue();
             }
         }
+    }
+
+    @Test
+    void kafkaIsReachedOnlyOverTlsWithScramAndOnlyByLabelledPods() throws Exception {
+        Map<String, Object> kafka = k8s().stream().filter(d -> "Kafka".equals(d.get("kind"))).findFirst().orElseThrow();
+        List<Map<String, Object>> listeners = at(kafka, "spec", "kafka", "listeners");
+        assertThat(listeners).allSatisfy(l -> {
+            assertThat(l.get("tls")).as("listener " + l.get("name") + " tls").isEqualTo(true);
+            assertThat((String) at(l, "authentication", "type")).isEqualTo("scram-sha-512");
+            assertThat(l.get("networkPolicyPeers").toString()).contains("kafka-client=true");
+        });
+        int port = ((Number) listeners.get(0).get("port")).intValue();
+        String bootstrap = "llm-audit-kafka-bootstrap:" + port;
+
+        // Every pod that talks to Kafka carries the label the listener's policy admits, and connects with SASL_SSL.
+        List<String> clients = new ArrayList<>();
+        for (Map<String, Object> d : k8s()) {
+            String text = new Yaml().dump(d);
+            // Every Kafka client gets the SCRAM JAAS line from its KafkaUser secret.
+            boolean usesKafka = text.contains("llm-audit-kafka-bootstrap") || text.contains("sasl.jaas.config");
+            if (!usesKafka) {
+                continue;
+            }
+            String name = at(d, "metadata", "name");
+            if (text.contains("llm-audit-kafka-bootstrap")) {
+                assertThat(text).as(name + " bootstrap").contains(bootstrap).doesNotContain("llm-audit-kafka-bootstrap:9092");
+            }
+            assertThat(text).as(name + " protocol").doesNotContain("SASL_PLAINTEXT").doesNotContain("PLAINTEXT://");
+            // Configured in the manifest itself (the enforcer and rollups jobs take it from their ConfigMaps, checked as ConfigMaps).
+            if ("ConfigMap".equals(d.get("kind")) || List.of("ingest-gateway", "schema-registry").contains(name)) {
+                assertThat(text).as(name + " protocol").contains("SASL_SSL");
+            }
+            if (!"ConfigMap".equals(d.get("kind"))) {
+                assertThat(text).as(name + " label").contains("kafka-client: 'true'");
+                clients.add(name);
+            }
+        }
+        assertThat(clients).contains("ingest-gateway", "enforcer", "schema-registry");
+        assertThat(k8s().stream().filter(d -> "FlinkDeployment".equals(d.get("kind"))).findFirst().map(d -> new Yaml().dump(d)).orElseThrow())
+                .contains("kafka-client: 'true'").contains("SSL_TRUSTSTORE_PASSWORD");
+    }
+
+    @Test
+    void theRegistryRequiresAuthenticationAndEveryClientSendsIt() throws Exception {
+        Map<String, Object> registry = k8s().stream().filter(d -> "Deployment".equals(d.get("kind"))
+                && "schema-registry".equals(at(d, "metadata", "name"))).findFirst().orElseThrow();
+        String text = new Yaml().dump(registry);
+        assertThat(text).contains("SCHEMA_REGISTRY_AUTHENTICATION_METHOD", "BASIC", "java.security.auth.login.config");
+        for (Map<String, Object> d : k8s()) {
+            String all = new Yaml().dump(d);
+            if (all.contains("http://schema-registry:8081") && !"ConfigMap".equals(d.get("kind"))) {
+                assertThat(all).as(at(d, "metadata", "name") + " registry credentials")
+                        .containsAnyOf("LLM_AUDIT_SCHEMA_REGISTRY_USER_INFO", "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO");
+                assertThat(all).as(at(d, "metadata", "name") + " label").contains("schema-registry-client: 'true'");
+            }
+        }
+    }
+
+    @Test
+    void networkPoliciesDenyByDefaultAndProbesUseTheAdminPorts() throws Exception {
+        List<Map<String, Object>> policies = k8s().stream().filter(d -> "NetworkPolicy".equals(d.get("kind"))).toList();
+        assertThat(policies).anySatisfy(p -> {
+            assertThat((Map<?, ?>) at(p, "spec", "podSelector")).isEmpty();
+            assertThat(at(p, "spec", "ingress") == null).as("default deny has no ingress rule").isTrue();
+        });
+        Map<String, Object> gateway = k8s().stream().filter(d -> "Deployment".equals(d.get("kind"))
+                && "ingest-gateway".equals(at(d, "metadata", "name"))).findFirst().orElseThrow();
+        List<Map<String, Object>> containers = at(gateway, "spec", "template", "spec", "containers");
+        Map<String, Object> c = containers.get(0);
+        assertThat((String) at(c, "livenessProbe", "httpGet", "port")).isEqualTo("admin");
+        assertThat((String) at(c, "readinessProbe", "httpGet", "port")).isEqualTo("admin");
+        assertThat(c.get("ports").toString()).contains("name=admin, containerPort=8090");
+    }
+
+    @Test
+    void composePublishesEveryPortOnLoopbackOnly() throws Exception {
+        Map<String, Map<String, Object>> services = at(docs(DEPLOY.resolve("compose/compose.yaml")).get(0), "services");
+        List<String> published = new ArrayList<>();
+        services.forEach((name, svc) -> {
+            List<String> ports = (List<String>) svc.get("ports");
+            if (ports != null) {
+                ports.forEach(p -> {
+                    assertThat(p).as(name + " port " + p).startsWith("127.0.0.1:");
+                    published.add(p);
+                });
+            }
+        });
+        assertThat(published).contains("127.0.0.1:8088:8088", "127.0.0.1:8090:8090");
     }
 
     /** One property or plugin setting of a module's POM (the build that makes the images). */
@@ -230,7 +321,11 @@ class DeployManifestsTest {
         for (Map<String, Object> d : k8s()) {
             if ("ConfigMap".equals(d.get("kind"))) {
                 Map<String, String> data = at(d, "data");
-                data.values().forEach(v -> assertThat(v).contains("bundle.dir=/opt/llm-audit/policies/bundle"));
+                data.forEach((k, v) -> {
+                    if (k.endsWith(".properties")) {
+                        assertThat(v).contains("bundle.dir=/opt/llm-audit/policies/bundle");
+                    }
+                });
             }
         }
 
