@@ -59,7 +59,7 @@ class IngestCommandIT {
             assertThat(first).contains("Ingest gateway listening on http://127.0.0.1:" + port + "/v1/events");
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/events"))
                     .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"event_id\":\"cli-1\",\"event_time\":\"2026-11-26T10:00:00Z\"}")).build(),
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"event_id\":\"cli-1\",\"event_time\":\"" + java.time.Instant.now() + "\"}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(() -> r.body() + "\ngateway output:\n" + read(dir.resolve("gateway.log"))).isEqualTo(202);
         } finally {

@@ -37,8 +37,11 @@ public final class LiteLlmPayload {
         ObjectNode e = JSON.objectNode();
         copy(p, "id", e, "event_id");
         JsonNode end = p.get("endTime");
-        if (end != null && end.isNumber()) {
+        if (end != null && end.isNumber() && plausibleSeconds(end.decimalValue())) {
             e.put("event_time", epochSeconds(end.decimalValue()));
+        } else if (end != null && end.isNumber()) {
+            // Never turned into digits: 1e20000000 is a short number and a 20-million-digit one.
+            e.put("event_time", "endTime " + dev.llmaudit.schemas.EventBounds.excerpt(end.asText()) + " is not epoch seconds");
         } else if (end != null) {
             e.set("event_time", end); // let validation explain what is wrong with it
         }
@@ -68,12 +71,13 @@ public final class LiteLlmPayload {
         copy(p, "prompt_tokens", e, "input_tokens");
         copy(p, "completion_tokens", e, "output_tokens");
         JsonNode start = p.get("startTime");
-        if (start != null && start.isNumber() && end != null && end.isNumber()) {
+        if (start != null && start.isNumber() && end != null && end.isNumber() && plausibleSeconds(start.decimalValue())
+                && plausibleSeconds(end.decimalValue())) {
             e.put("latency_ms", millisBetween(start.decimalValue(), end.decimalValue()));
             JsonNode first = p.get("completionStartTime");
             boolean streaming = p.path("stream").asBoolean(p.path("model_parameters").path("stream").asBoolean(false));
             e.put("streaming", streaming);
-            if (streaming && first != null && first.isNumber()) {
+            if (streaming && first != null && first.isNumber() && plausibleSeconds(first.decimalValue())) {
                 e.put("time_to_first_token_ms", millisBetween(start.decimalValue(), first.decimalValue()));
             }
         }
@@ -92,9 +96,18 @@ public final class LiteLlmPayload {
         JsonNode cost = p.get("response_cost");
         if (cost != null && cost.isNumber()) {
             ObjectNode money = e.putObject("reported_cost");
-            // LiteLLM computes response_cost as a binary float; its digits past the 12th decimal are float noise.
-            money.put("amount", cost.decimalValue().setScale(12, java.math.RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString());
+            BigDecimal amount = cost.decimalValue();
+            if (amount.scale() <= 40 && (long) amount.precision() - amount.scale() <= dev.llmaudit.schemas.EventBounds.MAX_MONEY_INTEGER_DIGITS) {
+                // LiteLLM computes response_cost as a binary float; its digits past the 12th decimal are float noise.
+                money.put("amount", amount.setScale(12, java.math.RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString());
+            } else {
+                // Out of any sane range: handed on as written (bounded), for validation to refuse, never expanded.
+                money.put("amount", dev.llmaudit.schemas.EventBounds.excerpt(cost.asText(), 40));
+            }
             money.put("currency", "USD");
+        } else if (cost != null && !cost.isNull()) {
+            e.putObject("reported_cost").set("amount", cost);
+            ((ObjectNode) e.get("reported_cost")).put("currency", "USD");
         }
         putIf(e, "prompt_hash", text(p.get("messages")) == null ? null : hmac.apply(text(p.get("messages"))));
         putIf(e, "response_hash", text(p.get("response")) == null ? null : hmac.apply(text(p.get("response"))));
@@ -199,6 +212,11 @@ public final class LiteLlmPayload {
             case "generate_content" -> "generate_content";
             default -> callType.isEmpty() ? null : "other";
         };
+    }
+
+    /** Epoch seconds between 0 and the year ~5138, at most nanosecond digits: safe to do arithmetic with. */
+    static boolean plausibleSeconds(BigDecimal seconds) {
+        return seconds.signum() >= 0 && seconds.scale() <= 9 && (long) seconds.precision() - seconds.scale() <= 11;
     }
 
     private static String epochSeconds(BigDecimal seconds) {

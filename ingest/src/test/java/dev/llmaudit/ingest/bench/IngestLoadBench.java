@@ -81,7 +81,8 @@ public final class IngestLoadBench {
                     StringBuilder body = new StringBuilder(batch * 200);
                     for (int i = 0; i < batch; i++) {
                         body.append("{\"event_id\":\"").append(name).append('-').append(seq.incrementAndGet())
-                                .append("\",\"event_time\":\"2026-11-26T10:00:00Z\",\"cloud\":\"azure\",\"region\":\"swedencentral\",")
+                                .append("\",\"event_time\":\"").append(java.time.Instant.now())
+                                .append("\",\"cloud\":\"azure\",\"region\":\"swedencentral\",")
                                 .append("\"deployment_scope\":\"data_zone\",\"request_model\":\"gpt-5.5\",\"input_tokens\":1200,\"output_tokens\":300,")
                                 .append("\"team\":\"search\",\"app\":\"bench\",\"data_classification\":\"internal\"}\n");
                     }

@@ -61,7 +61,9 @@ class IngestGatewayIT {
         cluster.createTopic(topic, 3, Map.of());
         GatewayConfig config = GatewayConfig.defaults(cluster.bootstrapServers(), registry.url()).withPorts("127.0.0.1", 0, 0).withTopic(topic)
                 .withLimits(64 * 1024, 1000, 8, 2, Duration.ofSeconds(15)).withHmacKey("gateway-secret".getBytes())
-                .withTransactionalIdPrefix(topic);
+                .withTransactionalIdPrefix(topic)
+                // The fixtures are dated 2026-11-26; the age limit has its own test with the default window.
+                .withTimeWindow(Duration.ofDays(3650), dev.llmaudit.schemas.EventBounds.DEFAULT_FUTURE_SKEW);
         gateway = IngestGateway.start(config, ApiKeys.of(Map.of(ApiKeys.sha256(KEY), "acme", ApiKeys.sha256(OTHER_KEY), "globex")));
     }
 
