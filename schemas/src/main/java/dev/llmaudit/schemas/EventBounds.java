@@ -211,7 +211,8 @@ public final class EventBounds {
         }
         String unscaled = d.unscaledValue().toString();
         String digits = unscaled.length() > 24 ? unscaled.substring(0, 24) + "..." : unscaled;
-        return digits + "E" + (-(long) d.scale()) + " (" + d.precision() + " digits)";
+        long exponent = -(long) d.scale();
+        return digits + "E" + (exponent >= 0 ? "+" : "") + exponent + " (" + d.precision() + " digits)";
     }
 
     /** At most {@link #MAX_QUOTED_CHARS} characters of a value, with its length when cut. */

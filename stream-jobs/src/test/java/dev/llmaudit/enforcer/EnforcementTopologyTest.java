@@ -58,15 +58,26 @@ class EnforcementTopologyTest {
     TestOutputTopic<String, DeadLetter> dlq;
     ConfluentAvroSerializer<LlmCallEvent> serializer;
 
+    EngineHolder engines;
+
     @BeforeEach
     void start(EmbeddedSchemaRegistry embedded, @TempDir Path state) {
         registry = new SchemaRegistryClient(RegistryConfig.of(embedded.url()));
-        EngineHolder engines = new EngineHolder(BundleLoader.load(BUNDLE).bundle());
+        start(new EngineHolder(BundleLoader.load(BUNDLE).bundle()), state);
+    }
+
+    /** (Re)builds the driver on these engines, with the dead-letter handlers the enforcer runs with. */
+    void start(EngineHolder engines, Path state) {
+        if (driver != null) {
+            driver.close();
+        }
+        this.engines = engines;
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "enforcer-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        DeadLetterHandlers.configure(props, new DeadLetterHandlers.Sink(TOPICS.dlq(), registry));
         driver = new TopologyTestDriver(EnforcementTopology.build(TOPICS, engines, registry, Duration.ofDays(7)), props);
         events = driver.createInputTopic(TOPICS.events(), new StringSerializer(), new ByteArraySerializer());
         policies = driver.createInputTopic(TOPICS.policies(), new StringSerializer(), new StringSerializer());
@@ -224,5 +235,98 @@ class EnforcementTopologyTest {
             }
         }
         return to;
+    }
+
+    @Test
+    void recordsOutsideTheBoundsAreDeadLetteredNamingTheFieldAndDedupIsPerTenant() {
+        LlmCallEvent absurd = LlmCallEventJson.parseOrThrow(call("absurd", "2026-11-02T10:00:00Z", ""));
+        absurd.setInputTokens(1L << 52);
+        events.pipeInput("absurd", serializer.serialize(TOPICS.events(), absurd));
+        LlmCallEvent future = LlmCallEventJson.parseOrThrow(call("future", "2026-11-02T10:00:00Z", ""));
+        future.setEventTime(Instant.parse("2100-01-01T00:00:00Z"));
+        events.pipeInput("future", serializer.serialize(TOPICS.events(), future));
+        // The same event id from two tenants: two calls, not one and a duplicate.
+        LlmCallEvent a = LlmCallEventJson.parseOrThrow(call("shared-id", "2026-11-02T10:00:00Z", ""));
+        LlmCallEvent b = LlmCallEventJson.parseOrThrow(call("shared-id", "2026-11-02T10:00:00Z", "").replace("acme-eu", "globex"));
+        events.pipeInput("shared-id", serializer.serialize(TOPICS.events(), a));
+        events.pipeInput("shared-id", serializer.serialize(TOPICS.events(), b));
+        events.pipeInput("shared-id", serializer.serialize(TOPICS.events(), b));
+
+        List<DeadLetter> dead = dlq.readValuesToList();
+        assertThat(dead).hasSize(2).allSatisfy(d -> {
+            assertThat(d.getStage()).isEqualTo("validate");
+            assertThat(d.getErrorClass()).isEqualTo("OutOfBounds");
+        });
+        assertThat(dead.get(0).getErrorMessage()).isEqualTo("input_tokens: must be between 0 and 1000000000, got 4503599627370496");
+        assertThat(dead.get(1).getErrorMessage()).startsWith("event_time: must not be in the future: 2100-01-01T00:00:00Z is after ")
+                .endsWith("(the receiver's clock plus 5 min of allowed skew)");
+        assertThat(priced.readValuesToList()).extracting(p -> p.getEvent().getTenant()).containsExactly("acme-eu", "globex");
+    }
+
+    @Test
+    void aProcessorThatFailsOnARecordSendsItToTheDlqAndTheNextRecordIsProcessed(@TempDir Path state) throws Exception {
+        var bundle = BundleLoader.load(BUNDLE).bundle();
+        var policies = new java.util.ArrayList<>(bundle.policies());
+        policies.add(new dev.llmaudit.policy.rules.Policy() {
+            final dev.llmaudit.policy.rules.PolicyMeta meta = new dev.llmaudit.policy.rules.PolicyMeta("explodes", dev.llmaudit.policy.model.PolicyKind.CUSTOM,
+                    null, dev.llmaudit.policy.model.Severity.LOW, null, dev.llmaudit.policy.rules.Selector.ALL, "test");
+
+            @Override
+            public dev.llmaudit.policy.rules.PolicyMeta meta() {
+                return meta;
+            }
+
+            @Override
+            public void check(dev.llmaudit.policy.rules.CheckContext ctx) {
+                if (ctx.call().eventId().equals("poison")) {
+                    throw new IllegalStateException("a bug that only this record triggers");
+                }
+            }
+        });
+        start(new EngineHolder(new dev.llmaudit.policy.engine.PolicyBundle(bundle.name(), bundle.version(), bundle.regions(), bundle.prices(),
+                policies)), state);
+        send(call("poison", "2026-11-02T10:00:00Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\""));
+        send(call("next", "2026-11-02T10:00:01Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\""));
+
+        List<org.apache.kafka.streams.test.TestRecord<String, DeadLetter>> dead = dlq.readRecordsToList();
+        assertThat(dead).singleElement().satisfies(r -> {
+            assertThat(r.key()).isEqualTo("poison");
+            assertThat(r.value().getStage()).isEqualTo("price-evaluate");
+            assertThat(r.value().getErrorClass()).isEqualTo("IllegalStateException");
+            assertThat(r.value().getErrorMessage()).isEqualTo("a bug that only this record triggers");
+            assertThat(r.value().getSourceTopic()).isEqualTo("llm.events");
+            assertThat(r.value().getOriginalKey()).isEqualTo(java.nio.ByteBuffer.wrap("poison".getBytes()));
+            assertThat(new String(r.headers().lastHeader("llm-audit.dlq.stage").value())).isEqualTo("price-evaluate");
+        });
+        assertThat(priced.readValuesToList()).extracting(p -> p.getEvent().getEventId()).containsExactly("next");
+    }
+
+    @Test
+    void aCorruptBundleOnThePoliciesTopicLeavesTheLastGoodOneInForce() {
+        policies.pipeInput("bundle", "{\"format\":1,\"files\":{\"bundle.yaml\\u0000\":\"x\"}}");   // a NUL in an entry name
+        policies.pipeInput("bundle", "not json at all");
+        policies.pipeInput("bundle", "{\"format\":1,\"files\":{\"../../etc/passwd\":\"x\"}}");
+        assertThat(engines.refused()).isEqualTo(3);
+        send(call("after-corrupt", "2026-11-02T10:00:00Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\""));
+        assertThat(priced.readValue().getBundleVersion()).isEqualTo("2026.11.1");
+    }
+
+    @Test
+    void aCelRuleThatFailsForACallIsAPolicyErrorViolation(@TempDir Path dir) throws IOException {
+        Path bundle = copy(BUNDLE, dir.resolve("cel"));
+        Files.writeString(bundle.resolve("policies/broken-rule.yaml"), """
+                policies:
+                  - id: search-only
+                    kind: custom
+                    severity: high
+                    condition: "event.team != 'search'"
+                """);
+        policies.pipeInput("bundle", BundleArchive.pack(bundle));
+        send(call("no-team", "2026-11-02T10:00:00Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\"").replace("\"team\":\"claims\",", ""));
+        PolicyViolation v = violations.readValuesToList().stream().filter(x -> x.getPolicyId().equals("search-only")).findFirst().orElseThrow();
+        assertThat(v.getPolicyKind()).isEqualTo(dev.llmaudit.avro.PolicyKind.policy_error);
+        assertThat(v.getSeverity()).isEqualTo(dev.llmaudit.avro.Severity.high);
+        assertThat(v.getMessage()).startsWith("policy search-only could not be evaluated for this call: evaluation error at <input>:5:"
+                + " key 'team' is not present in map.");
     }
 }

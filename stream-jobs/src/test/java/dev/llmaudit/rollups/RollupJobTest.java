@@ -121,4 +121,46 @@ class RollupJobTest {
         assertThat(dead).extracting(DeadLetter::getSourceOffset).containsExactlyInAnyOrder(1L, 2L);
         assertThat(dead).allMatch(d -> d.getErrorMessage().contains("magic byte"));
     }
+
+    @Test
+    void aWindowWhoseSumCannotBeEncodedIsADeadLetterNotARestartLoop() throws Exception {
+        // Samples that passed no source check (the graph takes samples from anywhere): two billed costs
+        // of 26 integer digits each (they fit) whose sum has 27, more than the contract's decimal(38, 12) holds.
+        List<UsageSample> input = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            UsageSample s = PricedEvents.sample(PricedEvents.calls(1, START, Duration.ofMinutes(1), 7 + i).get(0));
+            s.tenant = "huge";
+            s.dimensionKey = UsageSamples.dimensionKey(s);
+            s.billedCost = new java.math.BigDecimal("50000000000000000000000000.000000000000");
+            input.add(s);
+        }
+        UsageSample ok = PricedEvents.sample(PricedEvents.calls(1, START, Duration.ofMinutes(1), 99).get(0));
+        input.add(ok);
+
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        // No restarts: a failing job must fail this test, not retry into the same failure.
+        conf.setString("restart-strategy.type", "none");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(1);
+        DataStream<UsageSample> samples = env.fromData(UsageSample.class, input.toArray(UsageSample[]::new))
+                .assignTimestampsAndWatermarks(perEvent(Duration.ofMinutes(10)));
+        RollupJob.Outputs out = RollupJob.build(samples, new RollupSettings(Duration.ofHours(1), "USD"), PricedEvents.ARCHIVE, Clock.systemUTC());
+        CloseableIterator<UsageRollup> rollupIt = out.rollups().collectAsync();
+        CloseableIterator<DeadLetter> deadIt = out.deadLetters().collectAsync();
+        env.execute("impossible-sum");
+        List<UsageRollup> rollups = new ArrayList<>();
+        rollupIt.forEachRemaining(rollups::add);
+        List<DeadLetter> dead = new ArrayList<>();
+        deadIt.forEachRemaining(dead::add);
+
+        assertThat(dead).hasSize(2).allSatisfy(d -> {
+            assertThat(d.getStage()).isEqualTo("rollup-emit");
+            assertThat(d.getErrorClass()).isEqualTo("ImpossibleRollup");
+            assertThat(d.getErrorMessage()).isEqualTo("an amount of 39 digits (27 integer digits) does not fit the contract's decimal(38, 12)");
+            assertThat(java.nio.charset.StandardCharsets.UTF_8.decode(d.getOriginalKey().duplicate()).toString()).contains("|huge|");
+        });
+        assertThat(rollups).as("the other key's windows are emitted as usual").hasSize(2)
+                .allSatisfy(r -> assertThat(r.getXTenant()).isEqualTo(ok.tenant));
+    }
 }

@@ -199,4 +199,29 @@ class RollupsTest {
         assertThat(merged.billedCost).isEqualByComparingTo(whole.billedCost);
         assertThat(merged.latency.getN()).isEqualTo(whole.latency.getN());
     }
+
+    @Test
+    void countsSaturateInsteadOfWrappingAndAnOverflowedRollupIsNeverBuilt() {
+        assertThat(RollupAccumulator.sum(Long.MAX_VALUE - 1, 5)).isEqualTo(Long.MAX_VALUE);
+        assertThat(RollupAccumulator.sum(40, 2)).isEqualTo(42);
+        RollupAccumulator a = new RollupAccumulator();
+        UsageSample s = PricedEvents.sample(PricedEvents.calls(1, java.time.Instant.parse("2026-11-02T00:00:00Z"), java.time.Duration.ofMinutes(1), 3).get(0));
+        a.add(s);
+        a.inputTokens = Long.MAX_VALUE - 10;
+        a.add(s);
+        assertThat(a.overflowed()).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rollups.build("k", dev.llmaudit.avro.RollupGranularity.hour, 0, 3_600_000, a, 0,
+                        false, null, java.time.Instant.EPOCH))
+                .isInstanceOf(Rollups.ImpossibleRollup.class).hasMessageContaining("overflowed");
+    }
+
+    @Test
+    void watermarksNeverPassTheWallClockPlusTheSkew() {
+        java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.parse("2026-12-01T12:00:00Z"), java.time.ZoneOffset.UTC);
+        CappedWatermarks<Object> w = new CappedWatermarks<>(java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(5), clock);
+        w.onEvent("x", java.time.Instant.parse("2026-12-01T11:00:00Z").toEpochMilli(), null);
+        assertThat(w.current()).isEqualTo(java.time.Instant.parse("2026-12-01T10:59:30Z").toEpochMilli() - 1);
+        w.onEvent("far future", java.time.Instant.parse("2100-01-01T00:00:00Z").toEpochMilli(), null);
+        assertThat(w.current()).isEqualTo(java.time.Instant.parse("2026-12-01T12:05:00Z").toEpochMilli());
+    }
 }
