@@ -105,7 +105,13 @@ public final class Exchange {
     public void readBody(long maxBytes, BodyHandler next) {
         long declared = request.getLength();
         if (declared > maxBytes) {
-            json(413, error("body of " + declared + " bytes is over the limit of " + maxBytes + " bytes; send smaller batches"));
+            // Drained when it is not much larger (see refuse): clients that are still uploading then see the 413.
+            String answer = error("body of " + declared + " bytes is over the limit of " + maxBytes + " bytes; send smaller batches");
+            if (declared - maxBytes <= DRAIN_LIMIT) {
+                refuse(413, answer);
+            } else {
+                json(413, answer);
+            }
             return;
         }
         String encoding = contentEncoding();
@@ -193,8 +199,15 @@ public final class Exchange {
                 }
                 ByteBuffer b = chunk.getByteBuffer();
                 if (buffer.size() + (long) b.remaining() > limit) {
+                    long seen = buffer.size() + (long) b.remaining() - limit;
+                    boolean last = chunk.isLast();
                     chunk.release();
-                    json(413, error("body is over the limit of " + limit + " bytes; send smaller batches"));
+                    String answer = error("body is over the limit of " + limit + " bytes; send smaller batches");
+                    if (last) {
+                        json(413, answer);
+                    } else {
+                        drain(413, answer, seen);   // a little more, so a client still uploading sees the answer
+                    }
                     return;
                 }
                 byte[] copy = new byte[b.remaining()];

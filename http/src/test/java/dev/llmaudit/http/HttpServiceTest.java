@@ -154,10 +154,11 @@ class HttpServiceTest {
         try (Socket s = new Socket("127.0.0.1", http.port("api"))) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            out.write("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             for (int i = 0; i < 5; i++) {
                 out.write(("4000\r\n" + "a".repeat(0x4000) + "\r\n").getBytes(StandardCharsets.US_ASCII));
             }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             assertThat(answer).startsWith("HTTP/1.1 413 ")
