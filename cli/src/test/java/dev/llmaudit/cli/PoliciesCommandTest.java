@@ -102,7 +102,8 @@ class PoliciesCommandTest {
     @Test
     void everyCommandHasHelp() {
         for (String[] cmd : new String[][] {{"enforcer", "run", "--help"}, {"policies", "publish", "--help"}, {"ingest", "serve", "--help"},
-                {"ingest", "new-key", "--help"}, {"prices", "import-litellm", "--help"}, {"policies", "dry-run", "--help"}}) {
+                {"ingest", "new-key", "--help"}, {"prices", "import-litellm", "--help"}, {"prices", "explain", "--help"},
+                {"policies", "dry-run", "--help"}}) {
             Run r = LlmAuditCommandTest.run(cmd);
             assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
             assertThat(r.out()).contains("Usage: llm-audit " + cmd[0] + " " + cmd[1]);
@@ -119,5 +120,73 @@ class PoliciesCommandTest {
         assertThat(r.exit()).isZero();
         assertThat(r.err()).contains("Imported 1 prices").contains("1  provider is not a cloud llm-audit prices");
         assertThat(Files.readString(out)).contains("- {cloud: openai, provider: openai, model: \"gpt-5.5\", scope: global, effective_from: 2026-07-01, input: \"5\", output: \"30\", source: \"gpt-5.5\"}");
+    }
+
+    @Test
+    void importLiteLlmAppliesScopeRulesAndMarksDerivedPrices(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("prices.json");
+        // LiteLLM's bare Bedrock id: Anthropic and AWS say the global price; the rule adds the in-region one at x1.10.
+        Files.writeString(in, "{\"anthropic.claude-sonnet-4-5-20250929-v1:0\": {\"litellm_provider\": \"bedrock_converse\", \"mode\": \"chat\", "
+                + "\"input_cost_per_token\": 3e-06, \"output_cost_per_token\": 1.5e-05}}");
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                version: t
+                rules:
+                  - id: claude-premium
+                    cloud: aws
+                    models: ["anthropic.claude-*-4-5*"]
+                    source_scope: global
+                    derive:
+                      - {scope: regional, from: global, factor: "1.10"}
+                    says: in-region is 10% above global
+                    source: {url: "https://example.org/p", title: t, checked: 2026-12-01}
+                """);
+        Path out = dir.resolve("prices-litellm.yaml");
+        Run r = LlmAuditCommandTest.run("prices", "import-litellm", in.toString(), "-o", out.toString(), "--effective-from", "2026-07-01",
+                "--scope-rules", rules.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("Applying 1 scope rules from " + rules);
+        String yaml = Files.readString(out);
+        assertThat(yaml).contains("model: \"anthropic.claude-sonnet-4-5-20250929-v1:0\", scope: global, effective_from: 2026-07-01, input: \"3\", output: \"15\"");
+        assertThat(yaml).contains("scope: regional, effective_from: 2026-07-01, input: \"3.3\", output: \"16.5\"")
+                .contains("basis: derived, rule: \"claude-premium\"");
+
+        Run missing = LlmAuditCommandTest.run("prices", "import-litellm", in.toString(), "--scope-rules", dir.resolve("nope.yaml").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("no such scope rules file");
+    }
+
+    @Test
+    void explainNamesTheEntryItsRuleAndTheCost() {
+        // 1,000 input tokens at 3.00 x 1.10 and 200 output tokens at 15.00 x 1.10 per million: 0.0033 + 0.0033.
+        Run r = LlmAuditCommandTest.run("prices", "explain", "--bundle", BUNDLE.toString(), "--cloud", "aws", "--region", "eu-central-1",
+                "--model", "anthropic.claude-sonnet-4-5-20250929-v1:0", "--date", "2026-11-02");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("scope regional; processed in eu")
+                .contains("Priced by:  aws/regional/anthropic.claude-sonnet-4-5-20250929-v1:0@2026-07-01")
+                .contains("Basis:      derived (rule bedrock-claude-4.5-and-later)")
+                .contains("Rule from:  https://platform.claude.com/docs/en/build-with-claude/claude-on-amazon-bedrock")
+                .contains("input 3.3, output 16.5, cached input 0.33")
+                .contains("Cost:       0.0066 USD for 1,000 input (0 cached) + 200 output (0 reasoning) tokens");
+
+        Run corrected = LlmAuditCommandTest.run("prices", "explain", "--bundle", BUNDLE.toString(), "--cloud", "aws", "--region", "eu-central-1",
+                "--model", "eu.anthropic.claude-opus-4-5-20251101-v1:0");
+        assertThat(corrected.exit()).isZero();
+        assertThat(corrected.out()).contains("Basis:      corrected").contains("input 5.5, output 27.5")
+                .contains("aws/data_zone:eu/anthropic.claude-opus-4-5-20251101-v1:0@2026-07-01 [published] input 5, output 25");
+    }
+
+    @Test
+    void explainSaysWhyACallIsUnpricedAndExitsOne() {
+        Run r = LlmAuditCommandTest.run("prices", "explain", "--bundle", BUNDLE.toString(), "--cloud", "azure", "--region", "francecentral",
+                "--model", "gpt-4.1", "--scope", "regional");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("Priced by:  nothing: no price for gpt-4.1 on azure regional in francecentral")
+                .contains("no published price and no scope rule for that scope")
+                .contains("azure/regional:eastus/gpt-4.1@2026-07-01 [derived (rule azure-gpt-4.1-and-4o)]");
+
+        Run bad = LlmAuditCommandTest.run("prices", "explain", "--bundle", BUNDLE.toString(), "--cloud", "azure", "--model", "gpt-4.1", "--scope", "zonal");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--scope must be regional, data_zone or global (got \"zonal\")");
     }
 }

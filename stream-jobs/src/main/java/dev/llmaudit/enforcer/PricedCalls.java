@@ -5,6 +5,7 @@ import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.avro.PricedLlmCall;
 import dev.llmaudit.avro.PricingStatus;
 import dev.llmaudit.policy.catalog.CostBreakdown;
+import dev.llmaudit.policy.catalog.PriceBasis;
 import dev.llmaudit.policy.catalog.Pricing;
 import dev.llmaudit.policy.engine.Evaluation;
 import java.time.Instant;
@@ -36,6 +37,11 @@ public final class PricedCalls {
                 .setOutputCost(c == null ? null : EnforcementTopology.money(c.output(), currency))
                 .setReasoningCost(c == null ? null : EnforcementTopology.money(c.reasoning(), currency))
                 .setPriceEntry(p.entry() == null ? null : p.entry().id())
+                .setPriceBasis(p.entry() == null ? null : p.entry().basis().id())
+                .setPriceRule(p.entry() == null ? null : p.entry().rule())
+                // Only when cost is a negotiated price: otherwise cost is the list cost, and one copy is enough.
+                .setListCost(p.entry() == null || p.entry().basis() != PriceBasis.NEGOTIATED || p.listTotal() == null ? null
+                        : EnforcementTopology.money(p.listTotal(), currency))
                 .setUnpricedReason(p.reason())
                 .setCatalogVersion(e.catalogVersion())
                 .setBundleVersion(e.bundleVersion())

@@ -46,12 +46,17 @@ public final class RollupAccumulator {
     long pricedOutputTokens;
     long pricedCachedInputTokens;
     long pricedReasoningTokens;
+    /** FOCUS ListCost: the priced calls at list prices (a negotiated call without a list price counts at its own). */
     BigDecimal listCost = BigDecimal.ZERO;
+    /** FOCUS ContractedCost: the priced calls at the prices the tenant pays (negotiated where there is one). */
+    BigDecimal contractedCost = BigDecimal.ZERO;
     /** Sum of reported costs; null while no call reported one. */
     BigDecimal billedCost;
     /** Null while no call reported a latency. */
     KllDoublesSketch latency;
     final Set<String> priceEntries = new TreeSet<>();
+    /** The bases of those entries' prices (published, derived (rule ...), negotiated, corrected). */
+    final Set<String> priceBases = new TreeSet<>();
     final Set<String> catalogVersions = new TreeSet<>();
     /**
      * Jurisdictions every priced call allowed (intersection); null while no priced call had a
@@ -75,13 +80,17 @@ public final class RollupAccumulator {
         cachedInputTokens = sum(cachedInputTokens, s.cachedInputTokens);
         reasoningTokens = sum(reasoningTokens, s.reasoningTokens);
         if (s.isPriced() && s.cost != null) {
-            listCost = listCost.add(s.cost);
+            listCost = listCost.add(s.listCost != null ? s.listCost : s.cost);
+            contractedCost = contractedCost.add(s.cost);
             pricedInputTokens = sum(pricedInputTokens, s.inputTokens);
             pricedOutputTokens = sum(pricedOutputTokens, s.outputTokens);
             pricedCachedInputTokens = sum(pricedCachedInputTokens, s.cachedInputTokens);
             pricedReasoningTokens = sum(pricedReasoningTokens, s.reasoningTokens);
             if (s.priceEntry != null) {
                 priceEntries.add(s.priceEntry);
+            }
+            if (s.priceBasis != null) {
+                priceBases.add(s.priceBasis);
             }
             if (!s.residencyRequirement.isEmpty()) {
                 intersect(s.residencyRequirement);
@@ -122,6 +131,7 @@ public final class RollupAccumulator {
         pricedCachedInputTokens = sum(pricedCachedInputTokens, o.pricedCachedInputTokens);
         pricedReasoningTokens = sum(pricedReasoningTokens, o.pricedReasoningTokens);
         listCost = listCost.add(o.listCost);
+        contractedCost = contractedCost.add(o.contractedCost);
         if (o.billedCost != null) {
             billedCost = billedCost == null ? o.billedCost : billedCost.add(o.billedCost);
         }
@@ -132,6 +142,7 @@ public final class RollupAccumulator {
             latency.merge(o.latency);
         }
         priceEntries.addAll(o.priceEntries);
+        priceBases.addAll(o.priceBases);
         catalogVersions.addAll(o.catalogVersions);
         if (o.residencyRequirement != null) {
             intersect(o.residencyRequirement);

@@ -27,7 +27,8 @@ import org.apache.flink.core.memory.DataOutputView;
 public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<RollupAccumulator> {
     private static final long serialVersionUID = 1L;
     public static final RollupAccumulatorSerializer INSTANCE = new RollupAccumulatorSerializer();
-    private static final int FORMAT_VERSION = 1;
+    /** 2 added the price bases; layout 1 is still read (state written before it). */
+    private static final int FORMAT_VERSION = 2;
 
     @Override
     public boolean isImmutableType() {
@@ -88,13 +89,15 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
         if (a.residencyRequirement != null) {
             writeSet(out, a.residencyRequirement);
         }
+        writeSet(out, a.priceBases);
+        ExactDecimals.write(out, a.contractedCost);
     }
 
     @Override
     public RollupAccumulator deserialize(DataInputView in) throws IOException {
         int version = in.readByte();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("rollup state written in layout " + version + ", this build reads layout " + FORMAT_VERSION
+        if (version != FORMAT_VERSION && version != 1) {
+            throw new IOException("rollup state written in layout " + version + ", this build reads layouts 1 to " + FORMAT_VERSION
                     + "; restore with the build that wrote it or start without state");
         }
         RollupAccumulator a = new RollupAccumulator();
@@ -132,6 +135,13 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
         if (in.readBoolean()) {
             a.residencyRequirement = new TreeSet<>();
             readSet(in, a.residencyRequirement);
+        }
+        if (version >= 2) {
+            readSet(in, a.priceBases);
+            a.contractedCost = ExactDecimals.read(in);
+        } else {
+            // Layout 1 had no negotiated prices: what was paid is the list cost.
+            a.contractedCost = a.listCost;
         }
         return a;
     }

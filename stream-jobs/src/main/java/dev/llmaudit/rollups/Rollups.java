@@ -80,6 +80,7 @@ public final class Rollups {
                 .setConsumedQuantity(a.totalTokens())
                 .setConsumedUnit("Tokens")
                 .setListCost(money(a.listCost, currency))
+                .setContractedCost(money(a.contractedCost, currency))
                 .setBilledCost(a.billedCost == null ? null : money(a.billedCost, currency))
                 .setBillingCurrency(currency)
                 .setXLatencyP50Ms(a.latencyQuantile(0.50))
@@ -87,10 +88,21 @@ public final class Rollups {
                 .setXLatencyP99Ms(a.latencyQuantile(0.99))
                 .setTags(tags)
                 .setXCatalogVersion(a.catalogVersions.isEmpty() ? null : String.join(",", a.catalogVersions))
+                .setXPriceBasis(a.priceBases.isEmpty() ? null : String.join(",", a.priceBases))
                 .setXUpdatedAt(now);
         counterfactual(a, windowStartMillis, bundle, currency).ifPresent(alt -> {
             BigDecimal altCost = alt.cost().total();
+            if (altCost.compareTo(a.listCost) < 0 && !Alternatives.beyondPrecision(a.listCost, altCost)) {
+                // No compliant route is cheaper beyond the catalog's precision: no saving is claimed.
+                b.setXCheapestAlternative("the routes used (" + String.join(",", a.priceEntries) + "): " + alt.where()
+                        + " is not cheaper beyond the catalog's precision (" + Alternatives.PRECISION_PERCENT + "%)");
+                b.setXCheapestAlternativeBasis(String.join(",", a.priceBases));
+                b.setXCheapestAlternativeCost(money(a.listCost, currency));
+                b.setXPotentialSaving(money(BigDecimal.ZERO, currency));
+                return;
+            }
             b.setXCheapestAlternative(alt.where() + " [" + alt.entry().id() + "]");
+            b.setXCheapestAlternativeBasis(alt.entry().basisText());
             b.setXCheapestAlternativeCost(money(altCost, currency));
             b.setXPotentialSaving(money(a.listCost.subtract(altCost), currency));
         });

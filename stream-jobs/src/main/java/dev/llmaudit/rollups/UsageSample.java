@@ -37,11 +37,15 @@ public class UsageSample {
     public long reasoningTokens;
     /** -1 when the call did not report a latency. */
     public long latencyMs = -1;
-    /** Exact catalog cost; null unless priced. */
+    /** Exact catalog cost (at the tenant's negotiated price where there is one); null unless priced. */
     public BigDecimal cost;
+    /** The call at list prices when {@link #cost} is negotiated and the route has a list price; else null (= cost). */
+    public BigDecimal listCost;
     /** Gateway-reported cost in {@link #currency}; null when absent or in another currency. */
     public BigDecimal billedCost;
     public String priceEntry;
+    /** published, derived (rule id), negotiated, corrected; null unless priced. */
+    public String priceBasis;
     public String catalogVersion;
     /** Jurisdictions the call's data had to stay in (sorted); empty = no requirement. */
     public List<String> residencyRequirement = List.of();

@@ -43,6 +43,7 @@ public final class UsageSamples {
         if (priced.getCost() != null) {
             s.cost = priced.getCost().getAmount();
             s.currency = priced.getCost().getCurrency();
+            s.listCost = priced.getListCost() == null ? null : priced.getListCost().getAmount();
         }
         if (e.getReportedCost() != null) {
             if (s.currency == null) {
@@ -57,6 +58,8 @@ public final class UsageSamples {
             s.currency = defaultCurrency;
         }
         s.priceEntry = priced.getPriceEntry();
+        s.priceBasis = priced.getPriceBasis() == null ? null
+                : priced.getPriceRule() == null ? priced.getPriceBasis() : priced.getPriceBasis() + " (rule " + priced.getPriceRule() + ")";
         s.catalogVersion = priced.getCatalogVersion();
         s.residencyRequirement = new ArrayList<>(new TreeSet<>(engine.residencyRequirement(call)));
         s.dimensionKey = dimensionKey(s);

@@ -119,7 +119,9 @@ class EnforcementTopologyTest {
         assertThat(p.getCost().getAmount()).isEqualByComparingTo("0.006");   // 1000 x 3/M + 200 x 15/M (global profile)
         assertThat(p.getPriceEntry()).isEqualTo("aws/global/anthropic.claude-sonnet-4-5-20250929-v1:0@2026-07-01");
         assertThat(p.getBundleVersion()).isEqualTo("2026.11.1");
-        assertThat(p.getCatalogVersion()).isEqualTo("litellm-2026-07-01");
+        assertThat(p.getCatalogVersion()).isEqualTo("bedrock-regions-2026-12-01+litellm-2026-07-01+overlay-2026-12-01");
+        assertThat(p.getPriceBasis()).isEqualTo("published");
+        assertThat(p.getPriceRule()).isNull();
         assertThat(p.getProcessingJurisdictions()).containsExactly("*");
         assertThat(p.getResidencyOk()).isFalse();
 
@@ -131,6 +133,19 @@ class EnforcementTopologyTest {
         assertThat(residency.getBundleVersion()).isEqualTo("2026.11.1");
         assertThat(residency.getTenant()).isEqualTo("acme-eu");
         assertThat(p.getViolationIds()).contains(residency.getViolationId());
+    }
+
+    @Test
+    void anInRegionCallIsPricedAtItsOwnScopeAndSaysTheRuleThatDerivedIt() {
+        // Bare model id = in-region in eu-central-1; Claude 4.5+ regional is the global price x 1.10 (3.30 / 16.50 per M).
+        send(call("r1", "2026-11-02T10:00:00Z", ",\"request_model\":\"anthropic.claude-sonnet-4-5-20250929-v1:0\""));
+        PricedLlmCall p = priced.readValue();
+        assertThat(p.getPricingStatus()).isEqualTo(PricingStatus.priced);
+        assertThat(p.getCost().getAmount()).isEqualByComparingTo(new java.math.BigDecimal("1000").multiply(new java.math.BigDecimal("3.30"))
+                .add(new java.math.BigDecimal("200").multiply(new java.math.BigDecimal("16.50"))).movePointLeft(6));
+        assertThat(p.getPriceEntry()).isEqualTo("aws/regional/anthropic.claude-sonnet-4-5-20250929-v1:0@2026-07-01");
+        assertThat(p.getPriceBasis()).isEqualTo("derived");
+        assertThat(p.getPriceRule()).isEqualTo("bedrock-claude-4.5-and-later");
     }
 
     @Test

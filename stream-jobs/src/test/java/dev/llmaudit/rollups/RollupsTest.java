@@ -147,6 +147,83 @@ class RollupsTest {
         assertThat(r.getXPotentialSaving().getAmount()).isEqualByComparingTo(acc.listCost.subtract(alt));
     }
 
+    static LlmCallEvent bedrock(String id, String model, long input, long output) {
+        return LlmCallEvent.newBuilder(kind(3, id)).setRequestModel(model).setInputTokens(input).setOutputTokens(output).build();
+    }
+
+    @Test
+    void theCounterfactualOfAGlobalCallComparesWithTheEuPricesNotTheGlobalOne() {
+        // 1M input + 100k output through the global profile: 3.00 + 1.50 = 4.50 USD. Keeping EU pii in the EU costs the
+        // eu. profile's or the in-region price, both 10% above global (3.30 / 16.50): 3.30 + 1.65 = 4.95 USD, a premium
+        // of 0.45, not the 0 saving that pricing in-region at the global rate used to claim.
+        RollupAccumulator acc = new RollupAccumulator().add(PricedEvents.sample(bedrock("g1", "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                1_000_000, 100_000)));
+        UsageRollup r = Rollups.build("k", RollupGranularity.day, DAY, DAY + 86_400_000, acc, 0, false, BUNDLE, T);
+        assertThat(r.getListCost().getAmount()).isEqualByComparingTo("4.50");
+        assertThat(r.getXPriceBasis()).isEqualTo("published");
+        assertThat(r.getXCheapestAlternativeCost().getAmount()).isEqualByComparingTo("4.95");
+        assertThat(r.getXPotentialSaving().getAmount()).isEqualByComparingTo("-0.45");
+        assertThat(r.getXCheapestAlternative()).doesNotContain("global");
+    }
+
+    @Test
+    void aRollupOfInRegionCallsNamesTheRuleBehindItsPrice() {
+        RollupAccumulator acc = new RollupAccumulator()
+                .add(PricedEvents.sample(bedrock("i1", "anthropic.claude-sonnet-4-5-20250929-v1:0", 1_000_000, 100_000)))
+                .add(PricedEvents.sample(bedrock("i2", "anthropic.claude-sonnet-4-5-20250929-v1:0", 1_000_000, 100_000)));
+        UsageRollup r = Rollups.build("k", RollupGranularity.day, DAY, DAY + 86_400_000, acc, 0, false, BUNDLE, T);
+        assertThat(r.getListCost().getAmount()).isEqualByComparingTo("9.90");   // 2 x (3.30 + 1.65)
+        assertThat(r.getXPriceBasis()).isEqualTo("derived (rule bedrock-claude-4.5-and-later)");
+        // The eu. profile costs the same: no saving is claimed, and none is invented from the global price.
+        assertThat(r.getXPotentialSaving().getAmount()).isEqualByComparingTo("0");
+    }
+
+    @Test
+    void aNegotiatedPriceIsTheContractedCostAndListCostStaysTheListPrice(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path bundle = dir.resolve("bundle");
+        try (var files = java.nio.file.Files.walk(PricedEvents.BUNDLE)) {
+            for (java.nio.file.Path f : files.sorted().toList()) {
+                java.nio.file.Path to = bundle.resolve(PricedEvents.BUNDLE.relativize(f).toString());
+                if (java.nio.file.Files.isDirectory(f)) {
+                    java.nio.file.Files.createDirectories(to);
+                } else {
+                    java.nio.file.Files.copy(f, to);
+                }
+            }
+        }
+        // acme-eu pays the global price (3 / 15) for the eu. profile, listed at 3.30 / 16.50.
+        java.nio.file.Files.writeString(bundle.resolve("catalog/overlay.yaml"), java.nio.file.Files.readString(bundle.resolve("catalog/overlay.yaml"))
+                + "  - {cloud: aws, model: \"anthropic.claude-sonnet-4-5-20250929-v1:0\", scope: data_zone, zone: eu, tenant: acme-eu,"
+                + " effective_from: 2026-10-01, input: \"3\", output: \"15\", basis: negotiated, source: \"AWS private pricing addendum\"}\n");
+        var loaded = dev.llmaudit.policy.load.BundleLoader.load(bundle);
+        assertThat(loaded.problems()).isEmpty();
+        var engine = new dev.llmaudit.policy.engine.PolicyEngine(loaded.bundle());
+        LlmCallEvent e = bedrock("n1", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", 1_000_000, 100_000);
+        PricedLlmCall priced = dev.llmaudit.enforcer.PricedCalls.of(e, engine.evaluate(dev.llmaudit.policy.avro.LlmCalls.from(e)), "USD",
+                List.of(), T);
+        assertThat(priced.getCost().getAmount()).isEqualByComparingTo("4.50");         // 3.00 + 1.50
+        assertThat(priced.getListCost().getAmount()).isEqualByComparingTo("4.95");     // 3.30 + 1.65
+        assertThat(priced.getPriceBasis()).isEqualTo("negotiated");
+
+        RollupAccumulator acc = new RollupAccumulator().add(UsageSamples.from(priced, engine, "USD"))
+                .add(PricedEvents.sample(bedrock("n2", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", 1_000_000, 100_000)));
+        UsageRollup r = Rollups.build("k", RollupGranularity.day, DAY, DAY + 86_400_000, acc, 0, false, engine.bundle(), T);
+        assertThat(r.getListCost().getAmount()).isEqualByComparingTo("9.90");
+        assertThat(r.getContractedCost().getAmount()).isEqualByComparingTo("9.45");
+        assertThat(r.getXPriceBasis()).isEqualTo("negotiated,published");
+        // The counterfactual compares list with list: in-region costs the eu. profile's list price, no saving.
+        assertThat(r.getXCheapestAlternativeCost().getAmount()).isEqualByComparingTo("9.90");
+        assertThat(r.getXPotentialSaving().getAmount()).isEqualByComparingTo("0");
+
+        // The state serializer keeps both sums.
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        RollupAccumulatorSerializer.INSTANCE.serialize(acc, out);
+        RollupAccumulator back = RollupAccumulatorSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(back.contractedCost).isEqualByComparingTo("9.45");
+        assertThat(back.listCost).isEqualByComparingTo("9.90");
+    }
+
     @Test
     void contradictoryRequirementsLeaveNoCompliantAlternative() {
         RollupAccumulator acc = new RollupAccumulator().add(PricedEvents.sample(kind(3, "x1")));

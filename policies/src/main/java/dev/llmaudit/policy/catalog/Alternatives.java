@@ -113,6 +113,20 @@ public final class Alternatives {
         return regions.firstRegionIn(e.cloud(), requirement).map(r -> e.cloud() + " regional in " + r.id() + " (" + e.model() + ")");
     }
 
+    /**
+     * The catalog's precision, in percent of a cost: prices imported from LiteLLM are binary floats
+     * per token with about three significant digits (Azure's 1.375 USD per million arrives as 1.38e-06),
+     * so two routes whose costs differ by less than this are priced the same as far as the catalog
+     * can tell. No saving smaller than this is ever claimed.
+     */
+    public static final BigDecimal PRECISION_PERCENT = new BigDecimal("0.5");
+
+    /** Whether {@code alternative} is cheaper than {@code current} by more than the catalog's precision. */
+    public static boolean beyondPrecision(BigDecimal current, BigDecimal alternative) {
+        BigDecimal saving = current.subtract(alternative);
+        return saving.signum() > 0 && saving.multiply(BigDecimal.valueOf(100)).compareTo(current.multiply(PRECISION_PERCENT)) > 0;
+    }
+
     /** Saving in percent of the current cost, exact to 2 decimals (rounded down). */
     public static BigDecimal savingPercent(BigDecimal current, BigDecimal alternative) {
         if (current.signum() <= 0) {

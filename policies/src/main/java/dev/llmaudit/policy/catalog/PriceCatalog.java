@@ -17,6 +17,12 @@ import java.util.Optional;
  * (the latest {@code effective_from} not after it), chosen by specificity:
  * region + scope, then data zone, then scope for any region, then any scope. Model names match
  * exactly first, then by canonical name (see {@link ModelNames}).
+ *
+ * <p>Entries of the bundle's overlay come first, whatever their specificity: a tenant's negotiated
+ * price, then negotiated prices for every tenant, then corrections, then the imported list prices
+ * (published or derived by a scope rule). An entry prices only the scope it names: there is no
+ * fallback to another scope's price (an entry with no scope, {@code any}, is one the source publishes
+ * for every scope). Price checks and counterfactuals compare list prices only, like with like.
  */
 public final class PriceCatalog {
     private final String version;
@@ -140,10 +146,20 @@ public final class PriceCatalog {
         }
     }
 
+    private final Map<String, ScopeRule> rules;
+
     public PriceCatalog(String version, String currency, Collection<PriceEntry> entries) {
+        this(version, currency, entries, List.of());
+    }
+
+    /** @param rules the scope rules the catalog's derived entries name (for explanations) */
+    public PriceCatalog(String version, String currency, Collection<PriceEntry> entries, Collection<ScopeRule> rules) {
         this.version = version;
         this.currency = currency;
         this.entries = List.copyOf(entries);
+        Map<String, ScopeRule> ruleById = new java.util.LinkedHashMap<>();
+        rules.forEach(r -> ruleById.put(r.id(), r));
+        this.rules = java.util.Collections.unmodifiableMap(ruleById);
         List<PriceEntry> byId = new ArrayList<>(this.entries);
         byId.sort(java.util.Comparator.comparing(PriceEntry::id));
         for (int i = 0; i < byId.size(); i++) {
@@ -181,6 +197,11 @@ public final class PriceCatalog {
         return entries;
     }
 
+    /** The scope rules behind derived entries, by id. */
+    public Map<String, ScopeRule> rules() {
+        return rules;
+    }
+
     /** Prices the call, given where it was processed (scope and zone from the region catalog). */
     public Pricing price(LlmCall call, ProcessingLocation location) {
         if (call.error() && call.inputTokens() == null && call.outputTokens() == null) {
@@ -196,42 +217,94 @@ public final class PriceCatalog {
         if (call.inputTokens() == null && call.outputTokens() == null) {
             return Pricing.unpriced("token counts unknown", version);
         }
-        Optional<PriceEntry> entry = lookup(call.cloud(), model, call.region(), location.scope(), location.zone(), call.eventTime());
+        Optional<PriceEntry> entry = lookup(call.cloud(), model, call.region(), location.scope(), location.zone(), call.eventTime(),
+                call.tenant(), true);
         if (entry.isEmpty()) {
-            return Pricing.unpriced("no price for " + model + " on " + call.cloud() + " in catalog " + version, version);
+            String where = location.scope() == null ? "" : " " + location.scope().id()
+                    + (location.zone() != null ? " (data zone " + location.zone() + ")" : call.region() != null ? " in " + call.region() : "");
+            return Pricing.unpriced("no price for " + model + " on " + call.cloud() + where + " in catalog " + version
+                    + " (no published price and no scope rule for that scope)", version);
+        }
+        if (entry.get().basis() == PriceBasis.NEGOTIATED) {
+            BigDecimal list = lookup(call.cloud(), model, call.region(), location.scope(), location.zone(), call.eventTime(), null, false)
+                    .map(e -> cost(e, call).total()).orElse(null);
+            return Pricing.negotiated(cost(entry.get(), call), entry.get(), version, list);
         }
         return Pricing.priced(cost(entry.get(), call), entry.get(), version);
     }
 
-    /** The entry that prices this model on this cloud, region and scope at the given time. */
+    /** The list-price entry (no overlay) that prices this model on this cloud, region and scope at the given time. */
     public Optional<PriceEntry> lookup(String cloud, String model, String region, Scope scope, String zone, Instant at) {
+        return lookup(cloud, model, region, scope, zone, at, null, false);
+    }
+
+    /**
+     * The entry that prices this model on this cloud, region and scope at the given time.
+     *
+     * @param tenant the call's tenant (for negotiated prices), or null
+     * @param negotiated whether negotiated prices may apply (false: list prices only, for comparisons)
+     */
+    public Optional<PriceEntry> lookup(String cloud, String model, String region, Scope scope, String zone, Instant at, String tenant,
+                                       boolean negotiated) {
+        return Optional.ofNullable(explain(cloud, model, region, scope, zone, at, tenant, negotiated).chosen());
+    }
+
+    /** What {@link #lookup} considered: the chosen entry, and every other entry of the model that applied (ranked) or not. */
+    public record Explanation(PriceEntry chosen, List<PriceEntry> applied, List<PriceEntry> notApplying) {}
+
+    /** The lookup with its losers, for {@code llm-audit prices explain}. */
+    public Explanation explain(String cloud, String model, String region, Scope scope, String zone, Instant at, String tenant,
+                               boolean negotiated) {
         String base = cloud.equals("aws") ? ModelNames.withoutProfile(model) : model;
         List<Candidate> candidates = byCloudModel.getOrDefault(cloud, Map.of()).get(base);
         if (candidates == null) {
             candidates = byCloudCanonical.getOrDefault(cloud, Map.of()).get(ModelNames.canonical(base));
         }
         if (candidates == null) {
-            return Optional.empty();
+            return new Explanation(null, List.of(), List.of());
         }
         long now = at.getEpochSecond();
         PriceEntry best = null;
         int bestRank = Integer.MAX_VALUE;
+        List<PriceEntry> applied = new ArrayList<>();
+        List<PriceEntry> notApplying = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
             Candidate c = candidates.get(i);
-            if (c.fromEpochSecond() > now) {
-                continue; // not yet in force at the event's time
-            }
             PriceEntry e = c.entry();
-            int rank = rank(e, region, scope, zone);
-            if (rank < 0) {
+            if (c.fromEpochSecond() > now || !tierApplies(e, tenant, negotiated)) {
+                notApplying.add(e); // not yet in force, or another tenant's (or no) negotiated price
                 continue;
             }
+            int rank = rank(e, region, scope, zone);
+            if (rank < 0) {
+                notApplying.add(e);
+                continue;
+            }
+            rank += 10 * tier(e);
+            applied.add(e);
             if (rank < bestRank || (rank == bestRank && e.effectiveFrom().isAfter(best.effectiveFrom()))) {
                 best = e;
                 bestRank = rank;
             }
         }
-        return Optional.ofNullable(best);
+        applied.remove(best);
+        return new Explanation(best, applied, notApplying);
+    }
+
+    private static boolean tierApplies(PriceEntry e, String tenant, boolean negotiated) {
+        if (e.basis() != PriceBasis.NEGOTIATED) {
+            return true;
+        }
+        return negotiated && (e.tenant() == null || e.tenant().equals(tenant));
+    }
+
+    /** Overlay before list prices: a tenant's negotiated price, negotiated for all, corrected, then published or derived. */
+    private static int tier(PriceEntry e) {
+        return switch (e.basis()) {
+            case NEGOTIATED -> e.tenant() != null ? 0 : 1;
+            case CORRECTED -> 2;
+            default -> 3;
+        };
     }
 
     /** Lower is more specific; -1 when the entry does not apply. */
@@ -354,16 +427,23 @@ public final class PriceCatalog {
         return computed;
     }
 
+    /**
+     * List offers only (no negotiated prices): what anyone would pay on each route. A correction
+     * replaces the published entry of the same coverage.
+     */
     private List<PriceEntry> computeOffers(String canonical, Instant at) {
         List<PriceEntry> all = byCanonical.getOrDefault(canonical, List.of());
         List<PriceEntry> current = new ArrayList<>();
         for (PriceEntry e : all) {
-            if (e.effectiveInstant().isAfter(at)) {
+            if (e.effectiveInstant().isAfter(at) || e.basis() == PriceBasis.NEGOTIATED) {
                 continue;
             }
             boolean superseded = all.stream().anyMatch(o -> o != e && o.sameCoverage(e) && !o.effectiveInstant().isAfter(at)
                     && o.effectiveFrom().isAfter(e.effectiveFrom()));
-            if (!superseded) {
+            boolean corrected = e.basis() != PriceBasis.CORRECTED && all.stream().anyMatch(o -> o.basis() == PriceBasis.CORRECTED
+                    && o.cloud().equals(e.cloud()) && o.model().equals(e.model()) && java.util.Objects.equals(o.region(), e.region())
+                    && o.scope() == e.scope() && java.util.Objects.equals(o.zone(), e.zone()) && !o.effectiveInstant().isAfter(at));
+            if (!superseded && !corrected) {
                 current.add(e);
             }
         }

@@ -18,14 +18,39 @@ import java.time.ZoneOffset;
  * @param reasoningPerMillion price of reasoning tokens, or null (then the output price applies)
  * @param source where the price came from (e.g. the LiteLLM key), for audit
  * @param location file:line of the entry in the catalog
+ * @param basis published, derived by a scope rule, negotiated or corrected (see {@link PriceBasis})
+ * @param rule the scope rule that derived it (derived entries only), else null
+ * @param tenant negotiated prices of one tenant only (the llm-audit tenant: events carry no cloud account), else null
  */
 public record PriceEntry(String cloud, String provider, String model, String region, Scope scope, String zone,
                          LocalDate effectiveFrom, BigDecimal inputPerMillion, BigDecimal outputPerMillion,
-                         BigDecimal cachedInputPerMillion, BigDecimal reasoningPerMillion, String source, String location) {
+                         BigDecimal cachedInputPerMillion, BigDecimal reasoningPerMillion, String source, String location,
+                         PriceBasis basis, String rule, String tenant) {
+    public PriceEntry {
+        basis = basis == null ? PriceBasis.PUBLISHED : basis;
+    }
 
-    /** Stable id naming what the entry covers and since when; recorded on every priced event. */
+    /** A published entry (the form most tests and the importer's plain entries take). */
+    public PriceEntry(String cloud, String provider, String model, String region, Scope scope, String zone, LocalDate effectiveFrom,
+                      BigDecimal inputPerMillion, BigDecimal outputPerMillion, BigDecimal cachedInputPerMillion,
+                      BigDecimal reasoningPerMillion, String source, String location) {
+        this(cloud, provider, model, region, scope, zone, effectiveFrom, inputPerMillion, outputPerMillion, cachedInputPerMillion,
+                reasoningPerMillion, source, location, PriceBasis.PUBLISHED, null, null);
+    }
+
+    /**
+     * Stable id naming what the entry covers and since when; recorded on every priced event. Overlay
+     * entries say so first ({@code negotiated:acme:aws/...}, {@code corrected:aws/...}).
+     */
     public String id() {
-        StringBuilder b = new StringBuilder(cloud).append('/');
+        StringBuilder b = new StringBuilder();
+        if (basis == PriceBasis.NEGOTIATED || basis == PriceBasis.CORRECTED) {
+            b.append(basis.id()).append(':');
+            if (tenant != null) {
+                b.append(tenant).append(':');
+            }
+        }
+        b.append(cloud).append('/');
         if (scope == null) {
             b.append("any");
         } else {
@@ -45,9 +70,20 @@ public record PriceEntry(String cloud, String provider, String model, String reg
         return effectiveFrom.atStartOfDay(ZoneOffset.UTC).toInstant();
     }
 
-    /** Same coverage (cloud, model, region, scope, zone): entries differing only in date are versions of each other. */
+    /** Same coverage (cloud, model, region, scope, zone, overlay and tenant): entries differing only in date are versions of each other. */
     boolean sameCoverage(PriceEntry o) {
         return cloud.equals(o.cloud) && model.equals(o.model) && java.util.Objects.equals(region, o.region)
-                && scope == o.scope && java.util.Objects.equals(zone, o.zone);
+                && scope == o.scope && java.util.Objects.equals(zone, o.zone) && overlay() == o.overlay()
+                && java.util.Objects.equals(tenant, o.tenant);
+    }
+
+    /** From the bundle's overlay (negotiated or corrected), applied over the imported catalog. */
+    public boolean overlay() {
+        return basis == PriceBasis.NEGOTIATED || basis == PriceBasis.CORRECTED;
+    }
+
+    /** How the entry's basis reads in findings and records: {@code published}, {@code derived (rule x)}, {@code negotiated}, ... */
+    public String basisText() {
+        return basis == PriceBasis.DERIVED && rule != null ? "derived (rule " + rule + ")" : basis.id();
     }
 }

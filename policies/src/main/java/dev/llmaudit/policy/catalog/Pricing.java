@@ -6,16 +6,28 @@ import java.math.BigDecimal;
  * The catalog's answer for one call: priced (with the entry and catalog version used), unpriced
  * (no price known, or token counts unknown: counted and flagged, never $0), or no usage (a failed
  * call that consumed no tokens).
+ *
+ * @param total what the call costs the tenant: at its negotiated price when the overlay has one
+ *              (FOCUS ContractedCost), else at the list price
+ * @param listTotal the same call at list prices (published, derived or corrected; FOCUS ListCost):
+ *                  equal to {@code total} unless the entry is negotiated, and null when it is
+ *                  negotiated for a route that has no list price
  */
-public record Pricing(Status status, CostBreakdown cost, PriceEntry entry, String catalogVersion, String reason, BigDecimal total) {
+public record Pricing(Status status, CostBreakdown cost, PriceEntry entry, String catalogVersion, String reason, BigDecimal total,
+                      BigDecimal listTotal) {
     public Pricing(Status status, CostBreakdown cost, PriceEntry entry, String catalogVersion, String reason) {
-        this(status, cost, entry, catalogVersion, reason, cost == null ? null : cost.total());
+        this(status, cost, entry, catalogVersion, reason, cost == null ? null : cost.total(), cost == null ? null : cost.total());
     }
 
     public enum Status { PRICED, UNPRICED, NO_USAGE }
 
     public static Pricing priced(CostBreakdown cost, PriceEntry entry, String catalogVersion) {
         return new Pricing(Status.PRICED, cost, entry, catalogVersion, null);
+    }
+
+    /** A call priced at a negotiated price, with its cost at list prices (null when the route has none). */
+    public static Pricing negotiated(CostBreakdown cost, PriceEntry entry, String catalogVersion, BigDecimal listTotal) {
+        return new Pricing(Status.PRICED, cost, entry, catalogVersion, null, cost.total(), listTotal);
     }
 
     public static Pricing unpriced(String reason, String catalogVersion) {

@@ -38,11 +38,31 @@ import java.util.regex.Pattern;
  * Prices become exact decimals per million tokens (the JSON text is read as a decimal, never a double).
  */
 public final class LiteLlmImporter {
-    /** One imported price. Prices per million tokens. */
+    /**
+     * One imported price. Prices per million tokens.
+     *
+     * @param plain the source key named no scope (LiteLLM's plain {@code azure/<m>}, a Bedrock id without a
+     *     profile or region, a Vertex model without regions): which scope its price holds for is a scope rule's call
+     * @param rule the scope rule that derived it, or null for a published price
+     */
     public record Entry(String cloud, String provider, String model, String region, String scope, String zone,
-                        BigDecimal input, BigDecimal output, BigDecimal cachedInput, BigDecimal reasoning, String sourceKey) {
+                        BigDecimal input, BigDecimal output, BigDecimal cachedInput, BigDecimal reasoning, String sourceKey,
+                        boolean plain, String rule) {
+        public Entry(String cloud, String provider, String model, String region, String scope, String zone, BigDecimal input,
+                     BigDecimal output, BigDecimal cachedInput, BigDecimal reasoning, String sourceKey) {
+            this(cloud, provider, model, region, scope, zone, input, output, cachedInput, reasoning, sourceKey, false, null);
+        }
+
         String coverage() {
             return cloud + "|" + model + "|" + region + "|" + scope + "|" + zone;
+        }
+
+        Entry plain(boolean p) {
+            return new Entry(cloud, provider, model, region, scope, zone, input, output, cachedInput, reasoning, sourceKey, p, rule);
+        }
+
+        Entry at(String newScope, String newRegion, String newZone) {
+            return new Entry(cloud, provider, model, newRegion, newScope, newZone, input, output, cachedInput, reasoning, sourceKey, plain, rule);
         }
     }
 
@@ -90,6 +110,17 @@ public final class LiteLlmImporter {
     private LiteLlmImporter() {}
 
     public static Result importFrom(InputStream json) throws IOException {
+        return importFrom(json, List.of());
+    }
+
+    /**
+     * Imports, then applies the scope rules (catalog/scope-rules.yaml): a rule's {@code source_scope}
+     * says which scope the source's plain keys price (they then price only that scope, never another),
+     * {@code source_regions} which regions a plain regional price holds in, and its derivations add the
+     * prices of other scopes where the source has no entry of its own for them. Nothing falls back to
+     * another scope's price: a scope with neither a published price nor a rule stays unpriced.
+     */
+    public static Result importFrom(InputStream json, List<dev.llmaudit.policy.catalog.ScopeRule> rules) throws IOException {
         JsonNode root = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build().readTree(json);
         if (root == null || !root.isObject()) {
             throw new IOException("not a LiteLLM price file: expected a JSON object of model entries");
@@ -132,9 +163,89 @@ public final class LiteLlmImporter {
                 entries.add(e);
             }
         }
+        if (!rules.isEmpty()) {
+            entries = applyRules(entries, rules, skipped);
+        }
         entries.sort(Comparator.comparing(Entry::cloud).thenComparing(Entry::model).thenComparing(e -> String.valueOf(e.scope()))
                 .thenComparing(e -> String.valueOf(e.zone())).thenComparing(e -> String.valueOf(e.region())));
         return new Result(entries, skipped);
+    }
+
+    private static dev.llmaudit.policy.catalog.ScopeRule ruleFor(Entry e, List<dev.llmaudit.policy.catalog.ScopeRule> rules) {
+        for (dev.llmaudit.policy.catalog.ScopeRule r : rules) {
+            if (r.applies(e.cloud(), e.provider(), e.model())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    static List<Entry> applyRules(List<Entry> imported, List<dev.llmaudit.policy.catalog.ScopeRule> rules, List<Skipped> skipped) {
+        // 1. Plain keys: the scope (or regions) their price holds for. Explicit keys of that coverage win over them.
+        List<Entry> explicit = new ArrayList<>();
+        List<Entry> plain = new ArrayList<>();
+        for (Entry e : imported) {
+            (e.plain() ? plain : explicit).add(e);
+        }
+        Map<String, Entry> byCoverage = new LinkedHashMap<>();
+        explicit.forEach(e -> byCoverage.put(e.coverage(), e));
+        for (Entry e : plain) {
+            dev.llmaudit.policy.catalog.ScopeRule r = ruleFor(e, rules);
+            List<Entry> placed = new ArrayList<>();
+            if (r != null && r.sourceScope() != null) {
+                placed.add(e.at(r.sourceScope().id(), null, null));
+            } else if (r != null && r.sourceRegions() != null) {
+                r.sourceRegions().forEach(region -> placed.add(e.at("regional", region, null)));
+            } else {
+                placed.add(e);
+            }
+            for (Entry p : placed) {
+                Entry first = byCoverage.putIfAbsent(p.coverage(), p);
+                if (first != null) {
+                    boolean samePrice = first.input().compareTo(p.input()) == 0 && first.output().compareTo(p.output()) == 0;
+                    skipped.add(new Skipped(p.sourceKey(), "duplicate of " + first.sourceKey() + (samePrice ? " (same price)"
+                            : " (different price; the key naming the scope kept" + (r == null ? ")" : ": rule " + r.id() + ")"))));
+                }
+            }
+        }
+        // 2. Derived scopes, from each model's published base scope, where nothing of that coverage is published.
+        Map<String, Entry> out = new LinkedHashMap<>(byCoverage);
+        for (Entry base : byCoverage.values()) {
+            dev.llmaudit.policy.catalog.ScopeRule r = ruleFor(base, rules);
+            if (r == null || base.region() != null || base.zone() != null) {
+                continue;
+            }
+            for (dev.llmaudit.policy.catalog.ScopeRule.Derivation d : r.derive()) {
+                if (!d.from().id().equals(base.scope())) {
+                    continue;
+                }
+                List<Entry> targets = new ArrayList<>();
+                if (!d.zones().isEmpty()) {
+                    d.zones().forEach(z -> targets.add(base.at(d.scope().id(), null, z)));
+                } else if (!d.regions().isEmpty()) {
+                    d.regions().forEach(region -> targets.add(base.at(d.scope().id(), region, null)));
+                } else {
+                    targets.add(base.at(d.scope().id(), null, null));
+                }
+                for (Entry t : targets) {
+                    if (out.containsKey(t.coverage())) {
+                        continue; // published for that scope: the source wins
+                    }
+                    out.put(t.coverage(), new Entry(t.cloud(), t.provider(), t.model(), t.region(), t.scope(), t.zone(),
+                            times(base.input(), d.factor()), times(base.output(), d.factor()), times(base.cachedInput(), d.factor()),
+                            times(base.reasoning(), d.factor()), base.sourceKey(), false, r.id()));
+                }
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    private static BigDecimal times(BigDecimal price, BigDecimal factor) {
+        if (price == null) {
+            return null;
+        }
+        BigDecimal v = price.multiply(factor).stripTrailingZeros();
+        return v.signum() == 0 ? BigDecimal.ZERO : v;
     }
 
     private static int providerRank(JsonNode v) {
@@ -188,7 +299,7 @@ public final class LiteLlmImporter {
                 String[] parts = key.split("/");
                 String p = family.equals("azure") ? "azure.ai.openai" : "azure.ai.inference";
                 if (parts.length == 2) {
-                    out.add(new Entry("azure", p, parts[1], null, "any", null, input, output, cached, reasoning, key));
+                    out.add(new Entry("azure", p, parts[1], null, "any", null, input, output, cached, reasoning, key).plain(true));
                 } else if (parts.length == 3 && family.equals("azure") && (parts[1].equals("eu") || parts[1].equals("us"))) {
                     out.add(new Entry("azure", p, parts[2], null, "data_zone", parts[1], input, output, cached, reasoning, key));
                 } else if (parts.length == 3 && (parts[1].equals("global") || parts[1].equals("global-standard"))) {
@@ -224,7 +335,7 @@ public final class LiteLlmImporter {
             }
             case "bedrock_mantle" -> {
                 String model = key.startsWith("bedrock_mantle/") ? key.substring("bedrock_mantle/".length()) : key;
-                out.add(new Entry("aws", "aws.bedrock", model, null, "regional", null, input, output, cached, reasoning, key));
+                out.add(new Entry("aws", "aws.bedrock", model, null, "regional", null, input, output, cached, reasoning, key).plain(true));
             }
             case "vertex_ai" -> {
                 String model = key.startsWith("vertex_ai/") ? key.substring("vertex_ai/".length()) : key;
@@ -239,7 +350,7 @@ public final class LiteLlmImporter {
                         }
                     }
                 } else {
-                    out.add(new Entry("gcp", "gcp.vertex_ai", model, null, "any", null, input, output, cached, reasoning, key));
+                    out.add(new Entry("gcp", "gcp.vertex_ai", model, null, "any", null, input, output, cached, reasoning, key).plain(true));
                 }
             }
             case "gemini" -> {
@@ -265,7 +376,7 @@ public final class LiteLlmImporter {
             }
             return;
         }
-        entries.add(new Entry("aws", "aws.bedrock", id, region, "regional", null, in, out, cached, reasoning, key));
+        entries.add(new Entry("aws", "aws.bedrock", id, region, "regional", null, in, out, cached, reasoning, key).plain(region == null));
     }
 
     private static BigDecimal perMillion(JsonNode n) {
@@ -308,6 +419,9 @@ public final class LiteLlmImporter {
             }
             if (e.reasoning() != null) {
                 b.append(", reasoning: ").append(quote(e.reasoning().toPlainString()));
+            }
+            if (e.rule() != null) {
+                b.append(", basis: derived, rule: ").append(quote(e.rule()));
             }
             b.append(", source: ").append(quote(e.sourceKey())).append("}\n");
         }

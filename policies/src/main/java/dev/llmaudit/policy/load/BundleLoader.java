@@ -80,7 +80,9 @@ public final class BundleLoader {
         }
         String[] nameVersion = readBundleFile(dir.resolve("bundle.yaml"), problems);
         RegionCatalog regions = readRegions(dir.resolve("catalog").resolve("regions.yaml"), problems);
-        PriceCatalog prices = readPrices(dir.resolve("catalog"), regions, problems);
+        List<dev.llmaudit.policy.catalog.ScopeRule> scopeRules = ScopeRules.load(dir.resolve("catalog").resolve("scope-rules.yaml"), regions,
+                problems);
+        PriceCatalog prices = readPrices(dir.resolve("catalog"), regions, scopeRules, problems);
         List<Policy> policies = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
         List<Path> files = yamlFiles(dir.resolve("policies"), "", problems);
@@ -205,10 +207,18 @@ public final class BundleLoader {
 
     static final List<String> PRICE_FILE_KEYS = List.of("version", "currency", "source", "entries");
     static final List<String> ENTRY_KEYS = List.of("cloud", "provider", "model", "region", "scope", "zone", "effective_from",
-            "input", "output", "cached_input", "reasoning", "source");
+            "input", "output", "cached_input", "reasoning", "source", "basis", "rule", "tenant");
+    /** Negotiated and corrected prices, applied over the imported catalog. */
+    static final String OVERLAY = "overlay.yaml";
 
-    private static PriceCatalog readPrices(Path catalogDir, RegionCatalog regions, Problems problems) {
-        List<Path> files = yamlFiles(catalogDir, "prices", problems);
+    private static PriceCatalog readPrices(Path catalogDir, RegionCatalog regions, List<dev.llmaudit.policy.catalog.ScopeRule> scopeRules,
+                                           Problems problems) {
+        Set<String> ruleIds = new HashSet<>();
+        scopeRules.forEach(r -> ruleIds.add(r.id()));
+        List<Path> files = new ArrayList<>(yamlFiles(catalogDir, "prices", problems));
+        if (Files.exists(catalogDir.resolve(OVERLAY))) {
+            files.add(catalogDir.resolve(OVERLAY));
+        }
         if (files.isEmpty() && Files.isDirectory(catalogDir)) {
             problems.add(catalogDir, 0, 0, "no price catalog (catalog/prices*.yaml)");
         }
@@ -240,8 +250,9 @@ public final class BundleLoader {
                 continue;
             }
             int index = 0;
+            boolean overlay = file.getFileName().toString().equals(OVERLAY);
             for (Yaml.At item : list.get().items()) {
-                PriceEntry e = readEntry(item, "entries[" + index++ + "]", regions, problems);
+                PriceEntry e = readEntry(item, "entries[" + index++ + "]", regions, overlay, ruleIds, problems);
                 if (e == null) {
                     continue;
                 }
@@ -253,10 +264,11 @@ public final class BundleLoader {
                 entries.add(e);
             }
         }
-        return new PriceCatalog(String.join("+", versions), currency == null ? "USD" : currency, entries);
+        return new PriceCatalog(String.join("+", versions), currency == null ? "USD" : currency, entries, scopeRules);
     }
 
-    private static PriceEntry readEntry(Yaml.At item, String ctx, RegionCatalog regions, Problems problems) {
+    private static PriceEntry readEntry(Yaml.At item, String ctx, RegionCatalog regions, boolean overlay, Set<String> ruleIds,
+                                        Problems problems) {
         Yaml.Fields f = new Yaml.Fields(item, problems, ctx);
         f.rejectUnknown(ENTRY_KEYS);
         String cloud = f.requiredString("cloud");
@@ -308,11 +320,48 @@ public final class BundleLoader {
         BigDecimal output = f.decimal("output", true);
         BigDecimal cached = f.decimal("cached_input", false);
         BigDecimal reasoning = f.decimal("reasoning", false);
+        String basisText = f.string("basis");
+        dev.llmaudit.policy.catalog.PriceBasis basis = basisText == null ? dev.llmaudit.policy.catalog.PriceBasis.PUBLISHED
+                : dev.llmaudit.policy.catalog.PriceBasis.parse(basisText);
+        String rule = f.string("rule");
+        String tenant = f.string("tenant");
+        String source = f.string("source");
+        if (basis == null) {
+            f.node("basis").get().error(problems, ctx + ".basis: unknown value \"" + basisText + "\"; expected published, derived, negotiated or corrected");
+            ok = false;
+        } else if (overlay && basis != dev.llmaudit.policy.catalog.PriceBasis.NEGOTIATED
+                && basis != dev.llmaudit.policy.catalog.PriceBasis.CORRECTED) {
+            item.error(problems, ctx + ": " + OVERLAY + " holds negotiated or corrected prices; set basis: negotiated or basis: corrected");
+            ok = false;
+        } else if (!overlay && (basis == dev.llmaudit.policy.catalog.PriceBasis.NEGOTIATED
+                || basis == dev.llmaudit.policy.catalog.PriceBasis.CORRECTED)) {
+            f.node("basis").get().error(problems, ctx + ".basis: " + basis.id() + " prices belong in catalog/" + OVERLAY
+                    + " (applied over the imported catalog)");
+            ok = false;
+        }
+        if (basis == dev.llmaudit.policy.catalog.PriceBasis.DERIVED && rule == null) {
+            item.error(problems, ctx + ": a derived price names the scope rule that derived it (rule: <id of catalog/scope-rules.yaml>)");
+            ok = false;
+        } else if (rule != null && basis != dev.llmaudit.policy.catalog.PriceBasis.DERIVED) {
+            f.node("rule").get().error(problems, ctx + ".rule: only derived prices name a rule");
+            ok = false;
+        } else if (rule != null && !ruleIds.contains(rule)) {
+            f.node("rule").get().error(problems, ctx + ".rule: no scope rule \"" + rule + "\" in catalog/scope-rules.yaml");
+            ok = false;
+        }
+        if (tenant != null && basis != dev.llmaudit.policy.catalog.PriceBasis.NEGOTIATED) {
+            f.node("tenant").get().error(problems, ctx + ".tenant: only negotiated prices are per tenant");
+            ok = false;
+        }
+        if (overlay && (source == null || source.isBlank())) {
+            item.error(problems, ctx + ": an overlay price names its source (the contract, or the page that shows the right figure)");
+            ok = false;
+        }
         if (!ok || cloud == null || model == null || from == null || input == null || output == null) {
             return null;
         }
         return new PriceEntry(cloud, f.string("provider"), model, region, scope, zone, from, input, output, cached, reasoning,
-                f.string("source"), item.where());
+                source, item.where(), basis, rule, tenant);
     }
 
     // ---------------------------------------------------------------- policies

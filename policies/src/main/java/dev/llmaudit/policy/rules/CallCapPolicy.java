@@ -26,6 +26,9 @@ public record CallCapPolicy(PolicyMeta meta, BigDecimal maxCost, String currency
             problems.add("call cost " + Amounts.display(cost) + " " + currency + " exceeds the cap of " + Amounts.display(maxCost) + " " + currency);
             details.put("cost", Amounts.display(cost));
             details.put("max_cost", Amounts.display(maxCost));
+            // Finance must tell a published price from a derived or negotiated one (prices explain shows why).
+            details.put("price_entry", ctx.pricing().entry().id());
+            details.put("price_basis", ctx.pricing().entry().basisText());
         }
         if (maxInputTokens != null && c.inputTokens() != null && c.inputTokens() > maxInputTokens) {
             problems.add(c.inputTokens() + " input tokens exceed the cap of " + maxInputTokens);

@@ -30,13 +30,13 @@ public record ModelPolicy(PolicyMeta meta, Patterns allowModels, Patterns denyMo
         String where = c.cloud() == null ? "" : " on " + c.cloud();
         String problem = null;
         if (denyClouds != null && denyClouds.matches(c.cloud())) {
-            problem = "cloud " + c.cloud() + " is denied by policy " + meta.id() + " (denied: " + denyClouds + ")";
+            problem = named("cloud", c.cloud()) + " is denied by policy " + meta.id() + " (denied: " + denyClouds + ")";
         } else if (allowClouds != null && !allowClouds.matches(c.cloud())) {
-            problem = "cloud " + c.cloud() + " is not allowed by policy " + meta.id() + " (allowed: " + allowClouds + ")";
+            problem = named("cloud", c.cloud()) + " is not allowed by policy " + meta.id() + " (allowed: " + allowClouds + ")";
         } else if (denyProviders != null && denyProviders.matches(c.provider())) {
-            problem = "provider " + c.provider() + " is denied by policy " + meta.id() + " (denied: " + denyProviders + ")";
+            problem = named("provider", c.provider()) + " is denied by policy " + meta.id() + " (denied: " + denyProviders + ")";
         } else if (allowProviders != null && !allowProviders.matches(c.provider())) {
-            problem = "provider " + c.provider() + " is not allowed by policy " + meta.id() + " (allowed: " + allowProviders + ")";
+            problem = named("provider", c.provider()) + " is not allowed by policy " + meta.id() + " (allowed: " + allowProviders + ")";
         } else if (denyModels != null && modelMatches(denyModels, model)) {
             problem = "model " + model + where + " is denied by policy " + meta.id() + " (denied: " + denyModels + ")";
         } else if (allowModels != null && !modelMatches(allowModels, model)) {
@@ -47,10 +47,21 @@ public record ModelPolicy(PolicyMeta meta, Patterns allowModels, Patterns denyMo
         }
         String subject = c.dataClassification() == null ? "" : " for " + c.dataClassification() + " data";
         Map<String, String> details = new LinkedHashMap<>();
-        details.put("model", String.valueOf(model));
-        details.put("cloud", String.valueOf(c.cloud()));
-        details.put("provider", String.valueOf(c.provider()));
+        // Absent values are left out, never the text "null".
+        putIfPresent(details, "model", model);
+        putIfPresent(details, "cloud", c.cloud());
+        putIfPresent(details, "provider", c.provider());
         ctx.add(new Finding(FindingIds.of(c.eventId(), meta.id()), meta.id(), meta.kind(), meta.severity(), c.eventId(),
                 problem + subject, details));
+    }
+
+    private static String named(String what, String value) {
+        return value == null ? "a call that names no " + what : what + " " + value;
+    }
+
+    private static void putIfPresent(Map<String, String> details, String key, String value) {
+        if (value != null) {
+            details.put(key, value);
+        }
     }
 }

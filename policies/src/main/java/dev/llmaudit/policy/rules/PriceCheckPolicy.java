@@ -1,6 +1,7 @@
 package dev.llmaudit.policy.rules;
 
 import dev.llmaudit.policy.catalog.Alternatives;
+import dev.llmaudit.policy.catalog.PriceBasis;
 import dev.llmaudit.policy.catalog.PriceEntry;
 import dev.llmaudit.policy.model.Amounts;
 import dev.llmaudit.policy.model.FindingIds;
@@ -15,6 +16,11 @@ import java.util.Map;
  * cloud, region or deployment scope that also satisfies the call's residency requirement (the
  * call's {@code data_residency} and every residency policy that applies to it). The finding names
  * the alternative and the saving.
+ *
+ * <p>Like with like: the call's route and the alternatives are compared at list prices (published,
+ * derived or corrected), also when the call itself was priced at a negotiated price. A price that a
+ * scope rule derived is named as such in the message. A saving smaller than the catalog's precision
+ * ({@link Alternatives#PRECISION_PERCENT}) is never claimed.
  */
 public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) implements Policy {
     @Override
@@ -23,19 +29,31 @@ public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) imp
             return;
         }
         LlmCall c = ctx.call();
-        BigDecimal current = ctx.pricing().total();
         long input = nz(c.inputTokens());
         long cached = nz(c.cachedInputTokens());
         long output = nz(c.outputTokens());
         long reasoning = nz(c.reasoningTokens());
+        PriceEntry used = ctx.pricing().entry();
+        if (used.basis() == PriceBasis.NEGOTIATED) {
+            // Compare the route's list price with the others' list prices, not a contract with a list.
+            used = ctx.prices().lookup(c.cloud(), c.model(), c.region(), ctx.location().scope(), ctx.location().zone(), c.eventTime())
+                    .orElse(null);
+            if (used == null) {
+                return;
+            }
+        }
+        BigDecimal current = ctx.prices().cost(used, input, cached, output, reasoning).total();
+        if (current.signum() == 0) {
+            return;
+        }
         PriceEntry cheapest = Alternatives.cheapestEntry(ctx.prices(), ctx.regions(), c.model(), c.eventTime(), input, cached, output,
-                reasoning, ctx.residencyRequirement(), ctx.pricing().entry());
+                reasoning, ctx.residencyRequirement(), used);
         if (cheapest == null) {
             return;
         }
         BigDecimal altCost = ctx.prices().cost(cheapest, input, cached, output, reasoning).total();
         BigDecimal percent = Alternatives.savingPercent(current, altCost);
-        if (percent.compareTo(minSavingPercent) <= 0) {
+        if (percent.compareTo(minSavingPercent) <= 0 || !Alternatives.beyondPrecision(current, altCost)) {
             return;
         }
         // Only now, for a finding: where the alternative would run, in words.
@@ -44,19 +62,43 @@ public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) imp
         BigDecimal saving = current.subtract(altCost);
         String residency = ctx.residencyRequirement().isEmpty() ? ""
                 : ", which also satisfies " + String.join(", ", new java.util.TreeSet<>(ctx.residencyRequirement())) + " residency";
-        String message = c.model() + " cost " + Amounts.display(current) + " " + currency + " via " + ctx.pricing().entry().id()
+        String basis = basisNote(used, cheapest);
+        String message = c.model() + " cost " + Amounts.display(current) + " " + currency + " via " + used.id()
+                + (ctx.pricing().entry() != used ? " at list price" : "")
                 + "; the same tokens cost " + Amounts.display(altCost) + " " + currency + " on " + where
-                + " (saving " + Amounts.display(saving) + " " + currency + ", " + percent.toPlainString() + "%)" + residency
+                + " (saving " + Amounts.display(saving) + " " + currency + ", " + percent.toPlainString() + "%)" + residency + basis
                 + "; policy " + meta.id();
         Map<String, String> details = new LinkedHashMap<>();
-        details.put("current_entry", ctx.pricing().entry().id());
+        details.put("current_entry", used.id());
+        details.put("current_basis", used.basisText());
         details.put("alternative_entry", cheapest.id());
+        details.put("alternative_basis", cheapest.basisText());
         details.put("alternative", where);
         details.put("current_cost", Amounts.plain(current));
         details.put("alternative_cost", Amounts.plain(altCost));
         details.put("saving", Amounts.plain(saving));
         details.put("saving_percent", percent.toPlainString());
         ctx.add(new Finding(FindingIds.of(c.eventId(), meta.id()), meta.id(), meta.kind(), meta.severity(), c.eventId(), message, details));
+    }
+
+    /** Says which of the compared prices a scope rule derived (never a recommendation on a derived price without saying so). */
+    static String basisNote(PriceEntry current, PriceEntry alternative) {
+        boolean a = alternative.basis() == PriceBasis.DERIVED;
+        boolean c = current.basis() == PriceBasis.DERIVED;
+        if (!a && !c) {
+            return "";
+        }
+        if (a && c && java.util.Objects.equals(alternative.rule(), current.rule())) {
+            return "; both prices derived by scope rule " + alternative.rule();
+        }
+        StringBuilder b = new StringBuilder();
+        if (c) {
+            b.append("; the current price is derived by scope rule ").append(current.rule());
+        }
+        if (a) {
+            b.append("; the alternative's price is derived by scope rule ").append(alternative.rule());
+        }
+        return b.toString();
     }
 
     private static long nz(Long v) {

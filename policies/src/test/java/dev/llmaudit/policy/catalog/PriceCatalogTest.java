@@ -71,7 +71,7 @@ class PriceCatalogTest {
                 .inputTokens(10L).outputTokens(10L).build());
         assertThat(p.status()).isEqualTo(Pricing.Status.UNPRICED);
         assertThat(p.total()).isNull();
-        assertThat(p.reason()).isEqualTo("no price for acme-private-7b on aws in catalog test-prices-1");
+        assertThat(p.reason()).isEqualTo("no price for acme-private-7b on aws regional in us-east-1 in catalog test-prices-1 (no published price and no scope rule for that scope)");
     }
 
     @Test

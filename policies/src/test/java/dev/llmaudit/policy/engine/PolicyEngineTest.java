@@ -72,4 +72,18 @@ class PolicyEngineTest {
                 .isEqualTo("data processed via aws anthropic.claude-x-v1:0 in eu-west-2; policy apac-only allows apac jurisdictions only; "
                         + "use a regional endpoint in ap-northeast-1"));
     }
+
+    @Test
+    void aModelFindingOnACallThatNamesNoProviderSaysSoInsteadOfNull(@TempDir Path dir) {
+        PolicyEngine engine = new PolicyEngine(BundleLoader.load(TestBundles.write(dir, "p.yaml", """
+                policies:
+                  - {id: providers, kind: model, allow_providers: [aws.bedrock]}
+                """)).bundle());
+        LlmCall call = LlmCall.builder("e4", Instant.parse("2026-03-01T10:00:00Z")).cloud("aws").region("eu-central-1")
+                .requestModel("anthropic.claude-x-v1:0").inputTokens(1L).outputTokens(1L).build();
+        assertThat(engine.evaluate(call).findings()).singleElement().satisfies(f -> {
+            assertThat(f.message()).isEqualTo("a call that names no provider is not allowed by policy providers (allowed: aws.bedrock)");
+            assertThat(f.details()).containsOnlyKeys("model", "cloud").doesNotContainValue("null");
+        });
+    }
 }

@@ -63,8 +63,11 @@ class LiteLlmImporterTest {
     @Test
     void theShippedCatalogIsExactlyWhatTheImporterMakesOfTheSnapshot() throws IOException {
         LiteLlmImporter.Result r;
+        dev.llmaudit.policy.load.Problems problems = new dev.llmaudit.policy.load.Problems();
+        var rules = dev.llmaudit.policy.load.ScopeRules.load(Path.of("bundle/catalog/scope-rules.yaml"), null, problems);
+        assertThat(problems.all()).isEmpty();
         try (InputStream in = getClass().getResourceAsStream("/litellm/model_prices_and_context_window.json")) {
-            r = LiteLlmImporter.importFrom(in);
+            r = LiteLlmImporter.importFrom(in, rules);
         }
         String generated = LiteLlmImporter.toYaml(r, "litellm-2026-07-01", LocalDate.parse("2026-07-01"), "litellm-model-prices.json");
         String shipped = Files.readString(Path.of("bundle/catalog/prices-litellm.yaml"));
