@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,7 +36,8 @@ final class PoliciesCommand extends GroupCommand {
     }
 
     @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = {"Load and check a bundle. Exit 0 when valid; exit 1 listing every error as file:line:col: message."})
+            description = {"Load and check a bundle and its test cases. Exit 0 when valid; exit 1 listing every error as",
+                    "file:line:col: message (including test cases that can never fail or name no policy of the bundle)."})
     static final class Validate implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -47,6 +49,12 @@ final class PoliciesCommand extends GroupCommand {
         public Integer call() {
             BundleLoader.Result r = load(dir, spec.commandLine().getErr());
             if (!r.ok()) {
+                return 1;
+            }
+            List<Problems.Problem> tests = PolicyTests.check(dir, r.bundle());
+            if (!tests.isEmpty()) {
+                tests.forEach(spec.commandLine().getErr()::println);
+                spec.commandLine().getErr().println(tests.size() + " problem(s) in the test cases of bundle " + dir);
                 return 1;
             }
             spec.commandLine().getOut().printf("%s: bundle %s version %s is valid: %d policies, %d prices (catalog %s), %d regions%n",

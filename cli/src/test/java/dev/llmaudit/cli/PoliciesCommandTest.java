@@ -100,6 +100,25 @@ class PoliciesCommandTest {
     }
 
     @Test
+    void validateReportsATestCaseThatCanNeverFail(@TempDir Path dir) throws IOException {
+        Path bundle = copyBundle(dir.resolve("b"));
+        Files.writeString(bundle.resolve("tests/typo_test.yaml"), """
+                tests:
+                  - name: misspelt
+                    only: [eu-pii-residencyy]
+                    events:
+                      - {event_id: t1, event_time: "2026-11-02T10:00:00Z", cloud: aws, region: eu-central-1, request_model: "openai.gpt-oss-120b-1:0"}
+                    expect: []
+                """);
+        Run r = LlmAuditCommandTest.run("policies", "validate", bundle.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains(bundle.resolve("tests/typo_test.yaml") + ":3:11: tests[0].only: no policy \"eu-pii-residencyy\"")
+                .contains("can never fail").contains("1 problem(s) in the test cases of bundle");
+        Run test = LlmAuditCommandTest.run("policies", "test", bundle.toString());
+        assertThat(test.exit()).isEqualTo(1);
+    }
+
+    @Test
     void everyCommandHasHelp() {
         for (String[] cmd : new String[][] {{"enforcer", "run", "--help"}, {"policies", "publish", "--help"}, {"ingest", "serve", "--help"},
                 {"ingest", "new-key", "--help"}, {"prices", "import-litellm", "--help"}, {"prices", "explain", "--help"},

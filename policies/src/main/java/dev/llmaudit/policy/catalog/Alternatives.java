@@ -30,7 +30,7 @@ public final class Alternatives {
                                                  Set<String> requirement, PriceEntry exclude) {
         PriceEntry best = cheapestEntry(prices, regions, model, at, input, cached, output, reasoning, requirement, exclude);
         return best == null ? Optional.empty() : Optional.of(new Alternative(best,
-                compliantLocation(regions, best, requirement).orElseThrow(), prices.cost(best, input, cached, output, reasoning)));
+                compliantLocation(prices, regions, best, requirement, at).orElseThrow(), prices.cost(best, input, cached, output, reasoning)));
     }
 
     /** As {@link #cheapest}, only the offer (no cost breakdown or description built), or null. */
@@ -71,8 +71,13 @@ public final class Alternatives {
         return cmp < 0 || (cmp == 0 && rank < bestRank);
     }
 
-    /** Whether the offer would keep data within the requirement (cheap; no strings built). */
-    static boolean compliant(RegionCatalog regions, PriceEntry e, Set<String> requirement) {
+    /**
+     * Whether the offer would keep data within the requirement (cheap; no strings built).
+     *
+     * @param ownPriceRegions regions of the offer's cloud with a price of their own for the model: an
+     *                        offer without a region is not what a call there would cost
+     */
+    static boolean compliant(RegionCatalog regions, PriceEntry e, Set<String> requirement, Set<String> ownPriceRegions) {
         boolean any = requirement.isEmpty() || requirement.contains(ProcessingLocation.ANYWHERE);
         if (any) {
             return e.scope() != Scope.DATA_ZONE || regions.zone(e.cloud(), e.zone()).isPresent();
@@ -88,12 +93,18 @@ public final class Alternatives {
         if (e.region() != null) {
             return regions.region(e.cloud(), e.region()).map(r -> requirement.contains(r.jurisdiction())).orElse(false);
         }
-        return regions.firstRegionIn(e.cloud(), requirement).isPresent();
+        return regions.firstRegionIn(e.cloud(), requirement, ownPriceRegions).isPresent();
     }
 
-    /** Where an offer would process data, if that satisfies the requirement; empty if it cannot. */
-    public static Optional<String> compliantLocation(RegionCatalog regions, PriceEntry e, Set<String> requirement) {
-        if (!compliant(regions, e, requirement)) {
+    /**
+     * Where an offer would process data, if that satisfies the requirement; empty if it cannot. An
+     * offer without a region is placed in the first compliant region that has no price of its own
+     * for the model on {@code at}'s day (that region's call would cost another price).
+     */
+    public static Optional<String> compliantLocation(PriceCatalog prices, RegionCatalog regions, PriceEntry e, Set<String> requirement,
+                                                     Instant at) {
+        Set<String> ownPriceRegions = prices.offerSet(e.model(), at).ownPriceRegions(e.cloud());
+        if (!compliant(regions, e, requirement, ownPriceRegions)) {
             return Optional.empty();
         }
         boolean any = requirement.isEmpty() || requirement.contains(ProcessingLocation.ANYWHERE);
@@ -110,7 +121,8 @@ public final class Alternatives {
         if (any) {
             return Optional.of(e.cloud() + " (" + e.model() + ")");
         }
-        return regions.firstRegionIn(e.cloud(), requirement).map(r -> e.cloud() + " regional in " + r.id() + " (" + e.model() + ")");
+        return regions.firstRegionIn(e.cloud(), requirement, ownPriceRegions)
+                .map(r -> e.cloud() + " regional in " + r.id() + " (" + e.model() + ")");
     }
 
     /**

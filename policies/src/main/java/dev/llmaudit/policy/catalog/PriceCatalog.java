@@ -50,11 +50,28 @@ public final class PriceCatalog {
      */
     static final class Offers {
         final List<PriceEntry> all;
+        /**
+         * Per cloud, the regions with a price of their own for the model: an entry without a region
+         * (a scope's price "anywhere else") does not price them, so it is never offered there.
+         */
+        final Map<String, java.util.Set<String>> ownPriceRegions;
         private final Map<java.util.Set<String>, Candidates> byRequirement = new java.util.concurrent.ConcurrentHashMap<>();
         private volatile RegionCatalog regions;
 
         Offers(List<PriceEntry> all) {
             this.all = all;
+            Map<String, java.util.Set<String>> own = new HashMap<>();
+            for (PriceEntry e : all) {
+                if (e.region() != null) {
+                    own.computeIfAbsent(e.cloud(), k -> new java.util.HashSet<>()).add(e.region());
+                }
+            }
+            own.replaceAll((k, v) -> java.util.Set.copyOf(v));
+            this.ownPriceRegions = Map.copyOf(own);
+        }
+
+        java.util.Set<String> ownPriceRegions(String cloud) {
+            return ownPriceRegions.getOrDefault(cloud, java.util.Set.of());
         }
 
         Candidates candidates(java.util.Set<String> requirement, RegionCatalog regionCatalog, PriceCatalog prices) {
@@ -62,11 +79,11 @@ public final class PriceCatalog {
                 regions = regionCatalog;
             }
             if (regions != regionCatalog) { // another bundle's regions: correct, just not cached
-                return Candidates.of(all, requirement, regionCatalog, prices);
+                return Candidates.of(this, requirement, regionCatalog, prices);
             }
             Candidates c = byRequirement.get(requirement);
             if (c == null) {
-                c = Candidates.of(all, requirement, regionCatalog, prices);
+                c = Candidates.of(this, requirement, regionCatalog, prices);
                 if (byRequirement.size() < 1_000) {
                     byRequirement.put(requirement, c);
                 }
@@ -113,10 +130,10 @@ public final class PriceCatalog {
             this.without = new Candidates[frontier.length];
         }
 
-        static Candidates of(List<PriceEntry> offers, java.util.Set<String> requirement, RegionCatalog regions, PriceCatalog prices) {
+        static Candidates of(Offers offers, java.util.Set<String> requirement, RegionCatalog regions, PriceCatalog prices) {
             List<PriceEntry> compliant = new ArrayList<>();
-            for (PriceEntry e : offers) {
-                if (Alternatives.compliant(regions, e, requirement)) {
+            for (PriceEntry e : offers.all) {
+                if (Alternatives.compliant(regions, e, requirement, offers.ownPriceRegions(e.cloud()))) {
                     compliant.add(e);
                 }
             }

@@ -110,8 +110,13 @@ public final class RegionCatalog {
 
     /** The first region (catalog order) of the cloud in one of the jurisdictions, if any. */
     public Optional<Region> firstRegionIn(String cloud, Set<String> jurisdictions) {
+        return firstRegionIn(cloud, jurisdictions, Set.of());
+    }
+
+    /** The first region (catalog order) of the cloud in one of the jurisdictions and not among {@code except}, if any. */
+    public Optional<Region> firstRegionIn(String cloud, Set<String> jurisdictions, Set<String> except) {
         for (Region r : regions(cloud)) {
-            if (jurisdictions.contains(r.jurisdiction())) {
+            if (jurisdictions.contains(r.jurisdiction()) && !except.contains(r.id())) {
                 return Optional.of(r);
             }
         }

@@ -57,7 +57,8 @@ public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) imp
             return;
         }
         // Only now, for a finding: where the alternative would run, in words.
-        String where = Alternatives.compliantLocation(ctx.regions(), cheapest, ctx.residencyRequirement()).orElseThrow();
+        String where = Alternatives.compliantLocation(ctx.prices(), ctx.regions(), cheapest, ctx.residencyRequirement(), c.eventTime())
+                .orElseThrow();
         String currency = ctx.prices().currency();
         BigDecimal saving = current.subtract(altCost);
         String residency = ctx.residencyRequirement().isEmpty() ? ""
