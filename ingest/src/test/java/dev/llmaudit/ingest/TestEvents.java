@@ -15,6 +15,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Events and a topic reader for ingest tests. */
@@ -45,6 +46,36 @@ public final class TestEvents {
             }
             // A little longer to catch anything beyond the expected count (duplicates, strays).
             c.poll(Duration.ofMillis(500)).forEach(out::add);
+        }
+        return out;
+    }
+
+    /**
+     * Every committed record of the topic: the end offsets (the last stable offsets, read_committed) are
+     * taken first, then everything up to them is read. Exact for "nothing else was written" checks once
+     * the writers are done or have answered; never a count-or-timeout guess.
+     */
+    public static List<ConsumerRecord<String, LlmCallEvent>> readToEnd(KafkaCluster cluster, String registryUrl, String topic) {
+        Properties p = cluster.clientProperties();
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        ConfluentAvroDeserializer<LlmCallEvent> values = new ConfluentAvroDeserializer<>(LlmCallEvent.class);
+        values.configure(Map.of(RegistryConfig.URL, registryUrl), false);
+        List<ConsumerRecord<String, LlmCallEvent>> out = new ArrayList<>();
+        try (KafkaConsumer<String, LlmCallEvent> c = new KafkaConsumer<>(p, new StringDeserializer(), values)) {
+            List<TopicPartition> partitions = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            c.assign(partitions);
+            c.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = c.endOffsets(partitions, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(tp -> c.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + topic + " to its end offsets " + end + " within 60 s");
+                }
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
         }
         return out;
     }

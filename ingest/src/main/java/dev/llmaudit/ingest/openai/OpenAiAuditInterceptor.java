@@ -179,7 +179,12 @@ public final class OpenAiAuditInterceptor implements Interceptor {
         body.path("messages").forEach(m -> appendContent(b, m.path("content")));
         appendContent(b, body.path("input"));
         appendContent(b, body.path("prompt"));
-        return b.length() == 0 ? null : b.toString();
+        return joined(b);
+    }
+
+    /** The parts joined by newlines, as the client's and the Bedrock capture's hashes of the same text are. */
+    private static String joined(StringBuilder b) {
+        return b.length() == 0 ? null : b.substring(0, b.length() - 1);
     }
 
     private static String responseText(JsonNode answer) {
@@ -189,7 +194,7 @@ public final class OpenAiAuditInterceptor implements Interceptor {
             appendContent(b, c.path("text"));
         });
         answer.path("output").forEach(o -> appendContent(b, o.path("content")));
-        return b.length() == 0 ? null : b.toString();
+        return joined(b);
     }
 
     private static void appendContent(StringBuilder b, JsonNode content) {

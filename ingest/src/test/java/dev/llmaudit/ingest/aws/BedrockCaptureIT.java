@@ -85,7 +85,7 @@ class BedrockCaptureIT {
             }
         }
 
-        Map<String, LlmCallEvent> byModel = TestEvents.readAll(cluster, registry.url(), topic, 3, Duration.ofSeconds(30)).stream()
+        Map<String, LlmCallEvent> byModel = TestEvents.readToEnd(cluster, registry.url(), topic).stream()
                 .map(ConsumerRecord::value).collect(Collectors.toMap(LlmCallEvent::getRequestModel, e -> e));
         assertThat(byModel).hasSize(3);
 
@@ -103,8 +103,9 @@ class BedrockCaptureIT {
         assertThat(converse.getDataResidency()).isEqualTo("eu");
         assertThat(converse.getTags()).containsEntry("project", "claims");
         assertThat(converse.getApp()).isEqualTo("claims-assistant");
-        assertThat(converse.getPromptHash()).hasSize(64);
-        assertThat(converse.getResponseHash()).hasSize(64).isNotEqualTo(converse.getPromptHash());
+        // HMAC-SHA256 with the client's key of the messages' text and of the answer's text, computed here with the JDK.
+        assertThat(converse.getPromptHash()).isEqualTo(hmacSha256("secret", "Is my claim covered?"));
+        assertThat(converse.getResponseHash()).isEqualTo(hmacSha256("secret", "Your claim is covered."));
         assertThat(converse.getLatencyMs()).isNotNull().isGreaterThanOrEqualTo(0L);
 
         LlmCallEvent invoke = byModel.get("global.anthropic.claude-sonnet-4-5-20250929-v1:0");
@@ -118,5 +119,94 @@ class BedrockCaptureIT {
         assertThat(failed.getErrorType()).isEqualTo("ValidationException");
         assertThat(failed.getHttpStatus()).isEqualTo(400);
         assertThat(failed.getInputTokens()).isNull();
+    }
+
+    static String hmacSha256(String key, String text) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    static BedrockRuntimeClient bedrock(FakeHttpServer fake, LlmAuditClient audit) {
+        return BedrockRuntimeClient.builder().endpointOverride(URI.create(fake.url())).region(Region.EU_CENTRAL_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
+                .httpClient(UrlConnectionHttpClient.create())
+                // One attempt: the SDK would retry a throttled call; the event is about the app's call as it ended.
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new BedrockAuditInterceptor(audit)).retryStrategy(b -> b.maxAttempts(1)))
+                .build();
+    }
+
+    static Message user(String text) {
+        return Message.builder().role(ConversationRole.USER).content(ContentBlock.fromText(text)).build();
+    }
+
+    @Test
+    void recordsArnModelIdsThrottlingAndCacheWritesAndNeverFailsTheAppsCall(KafkaCluster cluster, EmbeddedSchemaRegistry registry,
+                                                                           @TempDir Path spool) throws Exception {
+        String topic = cluster.uniqueTopic("llm.events");
+        cluster.createTopic(topic, 1, Map.of());
+        String arn = "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0";
+        try (FakeHttpServer fake = new FakeHttpServer(req -> {
+            if (req.body().contains("throttle me")) {
+                return new FakeHttpServer.Answer(429, Map.of("x-amzn-ErrorType", "ThrottlingException:http://internal", "x-amzn-RequestId", "req-429"),
+                        "{\"message\":\"Too many requests, please wait before trying again.\"}");
+            }
+            if (req.body().contains("absurd")) {
+                // 2 billion input tokens: outside the contract (at most 10^9). The app still gets its answer; the event is a dead letter.
+                return new FakeHttpServer.Answer(200, Map.of("x-amzn-RequestId", "req-abs"), """
+                        {"output":{"message":{"role":"assistant","content":[{"text":"ok"}]}},"stopReason":"end_turn",
+                         "usage":{"inputTokens":2000000000,"outputTokens":1,"totalTokens":2000000001}}""");
+            }
+            return new FakeHttpServer.Answer(200, Map.of("x-amzn-RequestId", "req-cw"), """
+                    {"output":{"message":{"role":"assistant","content":[{"text":"Noted."}]}},"stopReason":"end_turn",
+                     "usage":{"inputTokens":100,"outputTokens":20,"totalTokens":620,"cacheReadInputTokens":0,"cacheWriteInputTokens":500}}""");
+        });
+             LlmAuditClient audit = LlmAuditClient.create(ClientConfig.builder().bootstrapServers(cluster.bootstrapServers())
+                     .schemaRegistryUrl(registry.url()).topic(topic).spoolDir(spool).build(), new SimpleMeterRegistry());
+             BedrockRuntimeClient client = bedrock(fake, audit)) {
+            client.converse(r -> r.modelId(arn).messages(user("Remember this long context.")));
+            assertThatThrownBy(() -> client.converse(r -> r.modelId("eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
+                    .messages(user("throttle me")))).isInstanceOf(software.amazon.awssdk.services.bedrockruntime.model.ThrottlingException.class)
+                    .hasMessageContaining("Too many requests");
+            var absurd = client.converse(r -> r.modelId("eu.anthropic.claude-sonnet-4-5-20250929-v1:0").messages(user("absurd")));
+            assertThat(absurd.output().message().content().get(0).text()).as("the app's call is untouched").isEqualTo("ok");
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while ((audit.stats().sent() < 2 || audit.stats().deadLettered() < 1) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(audit.stats().invalid()).isEqualTo(1);
+            assertThat(java.nio.file.Files.readString(audit.deadLetterFile())).contains("input_tokens: must be between 0 and 1000000000");
+        }
+        Map<String, LlmCallEvent> byRequest = TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(ConsumerRecord::value)
+                .collect(Collectors.toMap(LlmCallEvent::getRequestId, e -> e));
+        assertThat(byRequest).containsOnlyKeys("req-cw", "req-429");
+
+        LlmCallEvent viaArn = byRequest.get("req-cw");
+        assertThat(viaArn.getRequestModel()).as("the ARN reduced to the profile id").isEqualTo("eu.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        assertThat(viaArn.getDeploymentScope()).isEqualTo(DeploymentScope.data_zone);
+        assertThat(viaArn.getInputTokens()).as("100 + 500 cache writes + 0 cache reads").isEqualTo(600L);
+        assertThat(viaArn.getCachedInputTokens()).isEqualTo(0L);
+        assertThat(viaArn.getOutputTokens()).isEqualTo(20L);
+
+        LlmCallEvent throttled = byRequest.get("req-429");
+        assertThat(throttled.getStatus()).isEqualTo(CallStatus.error);
+        assertThat(throttled.getErrorType()).isEqualTo("ThrottlingException");
+        assertThat(throttled.getHttpStatus()).isEqualTo(429);
+        assertThat(throttled.getInputTokens()).isNull();
+    }
+
+    @Test
+    void aClosedAuditClientNeverFailsTheAppsCall(@TempDir Path spool, EmbeddedSchemaRegistry registry) throws Exception {
+        try (FakeHttpServer fake = new FakeHttpServer(req -> new FakeHttpServer.Answer(200, Map.of(), CONVERSE))) {
+            LlmAuditClient audit = LlmAuditClient.create(ClientConfig.builder().bootstrapServers("127.0.0.1:1").schemaRegistryUrl(registry.url())
+                    .spoolDir(spool).build(), new SimpleMeterRegistry());
+            audit.close();
+            try (BedrockRuntimeClient client = bedrock(fake, audit)) {
+                var reply = client.converse(r -> r.modelId("eu.anthropic.claude-sonnet-4-5-20250929-v1:0").messages(user("Is my claim covered?")));
+                assertThat(reply.output().message().content().get(0).text()).isEqualTo("Your claim is covered.");
+            }
+            assertThat(audit.stats().dropped()).as("the event is counted as dropped, the call goes on").isEqualTo(1);
+        }
     }
 }

@@ -49,16 +49,92 @@ class LlmAuditClientIT {
             assertThat(client.record(e)).isTrue();
             await(() -> client.stats().sent() == 1, Duration.ofSeconds(30), "the send");
         }
-        List<ConsumerRecord<String, LlmCallEvent>> got = TestEvents.readAll(cluster, registry.url(), topic, 1, Duration.ofSeconds(30));
+        List<ConsumerRecord<String, LlmCallEvent>> got = TestEvents.readToEnd(cluster, registry.url(), topic);
         assertThat(got).singleElement().satisfies(r -> {
             assertThat(r.key()).isEqualTo("e-1");
             assertThat(r.value().getApp()).isEqualTo("claims");
             assertThat(r.value().getTeam()).isEqualTo("search");
             assertThat(r.value().getSource()).isEqualTo("llm-audit-java/0.1.0");
-            // HMAC-SHA256("k3y", "what is in my claim?"), computed independently: the text itself is not in the event.
-            assertThat(r.value().getPromptHash()).hasSize(64).matches("[0-9a-f]+");
+            // HMAC-SHA256("k3y", "what is in my claim?"), computed here with the JDK: the text itself is not in the event.
+            assertThat(r.value().getPromptHash()).isEqualTo(hmacSha256("k3y", "what is in my claim?"));
             assertThat(r.value().toString()).doesNotContain("what is in my claim");
         });
+    }
+
+    static String hmacSha256(String key, String text) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** Nothing listens here: every send times out and goes to the spool. */
+    static final String NO_KAFKA = "127.0.0.1:1";
+
+    @Test
+    void whenMemoryAndSpoolAreFullDropNewestDropsAtOnceAndCountsEachDrop(EmbeddedSchemaRegistry registry, @TempDir Path dir)
+            throws Exception {
+        ClientConfig config = ClientConfig.builder().bootstrapServers(NO_KAFKA).schemaRegistryUrl(registry.url()).spoolDir(dir.resolve("spool"))
+                .bufferCapacity(10).segmentBytes(4096).spoolMaxBytes(4096).spoolFullPolicy(ClientConfig.SpoolFullPolicy.DROP_NEWEST)
+                .deliveryTimeout(Duration.ofSeconds(60)).build();
+        int refused = 0;
+        try (LlmAuditClient client = LlmAuditClient.create(config, new SimpleMeterRegistry())) {
+            for (int i = 0; i < 500; i++) {
+                if (!client.record(TestEvents.event("d-" + i))) {
+                    refused++;
+                }
+            }
+            LlmAuditClient.Stats stats = client.stats();
+            assertThat(refused).as("10 in memory, about 4 KiB of spool, the rest refused").isGreaterThan(400);
+            assertThat(stats.dropped()).isEqualTo(refused);
+            assertThat(stats.recorded()).isEqualTo(500 - refused);
+            assertThat(stats.spoolBytes()).isLessThanOrEqualTo(4096);
+        }
+    }
+
+    @Test
+    void whenMemoryAndSpoolAreFullBlockWaitsItsTimeoutThenDropsAndCounts(EmbeddedSchemaRegistry registry, @TempDir Path dir)
+            throws Exception {
+        ClientConfig config = ClientConfig.builder().bootstrapServers(NO_KAFKA).schemaRegistryUrl(registry.url()).spoolDir(dir.resolve("spool"))
+                .bufferCapacity(10).segmentBytes(4096).spoolMaxBytes(4096).spoolFullPolicy(ClientConfig.SpoolFullPolicy.BLOCK)
+                .blockTimeout(Duration.ofMillis(300)).deliveryTimeout(Duration.ofSeconds(60)).build();
+        try (LlmAuditClient client = LlmAuditClient.create(config, new SimpleMeterRegistry())) {
+            int i = 0;
+            while (client.record(TestEvents.event("b-" + i))) {
+                i++;
+                assertThat(i).as("the spool must fill").isLessThan(1_000);
+            }
+            long started = System.nanoTime();
+            assertThat(client.record(TestEvents.event("b-last"))).isFalse();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("block waits for space before it drops")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+            assertThat(client.stats().dropped()).isEqualTo(2);   // the one that ended the loop, and b-last
+            assertThat(client.stats().recorded()).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void aSecondClientOnTheSameSpoolDirectoryDeliversWhatTheFirstCouldNot(KafkaCluster cluster, EmbeddedSchemaRegistry registry,
+                                                                        @TempDir Path dir) throws Exception {
+        String topic = cluster.uniqueTopic("llm.events");
+        cluster.createTopic(topic, 3, Map.of());
+        Path spool = dir.resolve("spool");
+        // The first client never reaches Kafka: close() spools what it could not send.
+        ClientConfig offline = ClientConfig.builder().bootstrapServers(NO_KAFKA).schemaRegistryUrl(registry.url()).topic(topic)
+                .spoolDir(spool).deliveryTimeout(Duration.ofSeconds(2)).build();
+        try (LlmAuditClient first = LlmAuditClient.create(offline, new SimpleMeterRegistry())) {
+            for (int i = 0; i < 300; i++) {
+                assertThat(first.record(TestEvents.event("r-" + i))).isTrue();
+            }
+        }
+        ClientConfig online = ClientConfig.builder().bootstrapServers(cluster.bootstrapServers()).schemaRegistryUrl(registry.url())
+                .topic(topic).spoolDir(spool).build();
+        try (LlmAuditClient second = LlmAuditClient.create(online, new SimpleMeterRegistry())) {
+            await(() -> second.stats().replayed() == 300, Duration.ofSeconds(60), "the second client to replay the first one's spool");
+            assertThat(second.stats().dropped()).isZero();
+        }
+        List<String> ids = TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(r -> r.value().getEventId()).toList();
+        assertThat(ids).hasSize(300).containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, 300).mapToObj(i -> "r-" + i).toList());
+        assertThat(java.nio.file.Files.list(spool).filter(f -> f.toString().endsWith(Spool.SUFFIX))).as("the spool is empty").isEmpty();
     }
 
     @Test
@@ -169,8 +245,7 @@ class LlmAuditClientIT {
             assertThat(lines.get(2)).contains("\"event_id\":\"live-poison\"").contains("RecordTooLargeException");
         }
         assertThat(java.nio.file.Files.list(spoolDir).filter(f -> f.toString().endsWith(Spool.SUFFIX))).as("the replayed segment is gone").isEmpty();
-        List<String> ids = TestEvents.readAll(cluster, registry.url(), topic, 4, Duration.ofSeconds(30)).stream()
-                .map(r -> r.value().getEventId()).toList();
+        List<String> ids = TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(r -> r.value().getEventId()).toList();
         assertThat(ids).containsExactlyInAnyOrder("old-1", "old-2", "old-3", "live-good");
     }
 }

@@ -20,8 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -54,22 +55,44 @@ class IngestGatewayIT {
     HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
-    void start(KafkaCluster cluster, EmbeddedSchemaRegistry registry) {
+    void cluster(KafkaCluster cluster, EmbeddedSchemaRegistry registry) {
         this.cluster = cluster;
         this.registry = registry;
-        topic = cluster.uniqueTopic("llm.events");
-        cluster.createTopic(topic, 3, Map.of());
-        GatewayConfig config = GatewayConfig.defaults(cluster.bootstrapServers(), registry.url()).withPorts("127.0.0.1", 0, 0).withTopic(topic)
-                .withLimits(64 * 1024, 1000, 8, 2, Duration.ofSeconds(15)).withHmacKey("gateway-secret".getBytes())
-                .withTransactionalIdPrefix(topic)
-                // The fixtures are dated 2026-11-26; the age limit has its own test with the default window.
-                .withTimeWindow(Duration.ofDays(3650), dev.llmaudit.schemas.EventBounds.DEFAULT_FUTURE_SKEW);
-        gateway = IngestGateway.start(config, ApiKeys.of(Map.of(ApiKeys.sha256(KEY), "acme", ApiKeys.sha256(OTHER_KEY), "globex")));
     }
 
-    @AfterAll
+    /** Each test its own topic and gateway (ports bound by the server, read back): no test sees another's events. */
+    @BeforeEach
+    void start() {
+        topic = cluster.uniqueTopic("llm.events");
+        cluster.createTopic(topic, 3, Map.of());
+        gateway = IngestGateway.start(config(topic).withLimits(64 * 1024, 1000, 8, 2, Duration.ofSeconds(15)), KEYS);
+    }
+
+    static final ApiKeys KEYS = ApiKeys.of(Map.of(ApiKeys.sha256(KEY), "acme", ApiKeys.sha256(OTHER_KEY), "globex"));
+
+    GatewayConfig config(String topic) {
+        return GatewayConfig.defaults(cluster.bootstrapServers(), registry.url()).withPorts("127.0.0.1", 0, 0).withTopic(topic)
+                .withHmacKey(HMAC_KEY).withTransactionalIdPrefix(topic)
+                // The fixtures are dated 2026-11-26; the age limit has its own test with the default window.
+                .withTimeWindow(Duration.ofDays(3650), dev.llmaudit.schemas.EventBounds.DEFAULT_FUTURE_SKEW);
+    }
+
+    @AfterEach
     void stop() {
         gateway.close();
+    }
+
+    static final byte[] HMAC_KEY = "gateway-secret".getBytes(StandardCharsets.UTF_8);
+
+    /** HMAC-SHA256 with the gateway's key, computed here with the JDK, not by the code under test. */
+    static String hmac(String text) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(HMAC_KEY, "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    List<LlmCallEvent> topicContent() {
+        return TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(ConsumerRecord::value).toList();
     }
 
     HttpResponse<String> post(String key, String contentType, byte[] body) throws Exception {
@@ -101,9 +124,8 @@ class IngestGatewayIT {
         assertThat(JSON.readTree(lines.body()).get("results")).extracting(r -> r.get("line").asInt() + ":" + r.get("status").asText())
                 .containsExactly("1:accepted", "3:accepted");
 
-        List<LlmCallEvent> got = TestEvents.readAll(cluster, registry.url(), topic, 5, Duration.ofSeconds(30)).stream()
-                .map(ConsumerRecord::value).filter(e -> !e.getEventId().startsWith("ll-") && !e.getEventId().startsWith("sentinel")).toList();
-        assertThat(got).extracting(LlmCallEvent::getEventId).contains("s-1", "a-1", "a-2", "n-1", "n-2");
+        List<LlmCallEvent> got = topicContent();
+        assertThat(got).extracting(LlmCallEvent::getEventId).containsExactlyInAnyOrder("s-1", "a-1", "a-2", "n-1", "n-2");
         assertThat(got).allSatisfy(e -> assertThat(e.getTenant()).isEqualTo("acme"));
     }
 
@@ -115,8 +137,9 @@ class IngestGatewayIT {
         HttpResponse<String> nd = post("application/json", LITELLM.formatted("ll-3").replace("\n", "") + "\n" + LITELLM.formatted("ll-4").replace("\n", ""));
         assertThat(nd.statusCode()).as(nd.body()).isEqualTo(202);
 
-        LlmCallEvent e = TestEvents.readAll(cluster, registry.url(), topic, 1, Duration.ofSeconds(30)).stream().map(ConsumerRecord::value)
-                .filter(x -> x.getEventId().equals("ll-1")).findFirst().orElseThrow();
+        List<LlmCallEvent> all = topicContent();
+        assertThat(all).extracting(LlmCallEvent::getEventId).containsExactlyInAnyOrder("ll-1", "ll-2", "ll-3", "ll-4");
+        LlmCallEvent e = all.stream().filter(x -> x.getEventId().equals("ll-1")).findFirst().orElseThrow();
         assertThat(e.getTenant()).isEqualTo("acme");
         assertThat(e.getCloud()).isEqualTo(Cloud.aws);
         assertThat(e.getProvider()).isEqualTo("aws.bedrock");
@@ -135,8 +158,10 @@ class IngestGatewayIT {
         assertThat(e.getDataResidency()).isEqualTo("eu");
         assertThat(e.getTags()).containsEntry("cost_center", "CC-7").containsEntry("beta", "true");
         assertThat(e.getTraceId()).isEqualTo("3f2a1c4e5b6d4e8f9a0b1c2d3e4f5a6b");
-        assertThat(e.getUserHash()).hasSize(64).isNotEqualTo("user-42");
-        assertThat(e.getPromptHash()).hasSize(64);
+        // The gateway hashes LiteLLM's end_user, and the messages and response as the JSON LiteLLM sent.
+        assertThat(e.getUserHash()).isEqualTo(hmac("user-42"));
+        assertThat(e.getPromptHash()).isEqualTo(hmac("[{\"role\":\"user\",\"content\":\"very private question\"}]"));
+        assertThat(e.getResponseHash()).isEqualTo(hmac("{\"choices\":[{\"message\":{\"content\":\"private answer\"}}]}"));
         assertThat(e.toString()).doesNotContain("very private question").doesNotContain("private answer").doesNotContain("user-42");
     }
 
@@ -163,24 +188,77 @@ class IngestGatewayIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformed")
-    void rejectsBadInputWithAClearReasonAndWritesNothing(String name, String key, String type, byte[] body, int status, String reason) throws Exception {
+    void rejectsBadInputWithAClearReasonAndWritesNothing(String name, String key, String type, byte[] body, int status, String reason)
+            throws Exception {
         HttpResponse<String> r = post(key, type, body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         assertThat(r.body()).contains(reason);
         assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(topicContent()).as("the whole topic, read to its end offsets").isEmpty();
+        // The gateway still writes: the next good request is the only event on the topic.
+        assertThat(post("application/json", EVENT.formatted("after-" + name.hashCode())).statusCode()).isEqualTo(202);
+        assertThat(topicContent()).extracting(LlmCallEvent::getEventId).containsExactly("after-" + name.hashCode());
     }
 
     @Test
-    void badRequestsLeaveNothingOnTheTopic() throws Exception {
-        for (Arguments a : malformed().toList()) {
-            Object[] args = a.get();
-            post((String) args[1], (String) args[2], (byte[]) args[3]);
+    void moreThanTenThousandEventsInOneRequestIs413AndTenThousandAreWritten() throws Exception {
+        // The default limits: 10,000 events and 10 MiB per request.
+        try (IngestGateway g = IngestGateway.start(config(topic), KEYS)) {
+            String tenThousand = java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> EVENT.formatted("big-" + i))
+                    .collect(java.util.stream.Collectors.joining("\n"));
+            HttpResponse<String> over = http.send(eventsRequest(g.port(), tenThousand + "\n" + EVENT.formatted("big-10000")),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(over.statusCode()).isEqualTo(413);
+            assertThat(JSON.readTree(over.body()).get("error").asText())
+                    .isEqualTo("10001 events in one request; at most 10000 are accepted; send smaller batches");
+            assertThat(topicContent()).isEmpty();
+
+            HttpResponse<String> at = http.send(eventsRequest(g.port(), tenThousand), HttpResponse.BodyHandlers.ofString());
+            assertThat(at.statusCode()).as(at.body()).isEqualTo(202);
+            assertThat(JSON.readTree(at.body()).get("accepted").asInt()).isEqualTo(10_000);
         }
-        assertThat(post("application/json", EVENT.formatted("sentinel-1")).statusCode()).isEqualTo(202);
-        List<String> ids = TestEvents.readAll(cluster, registry.url(), topic, 1, Duration.ofSeconds(30)).stream()
-                .map(r -> r.value().getEventId()).toList();
-        assertThat(ids).contains("sentinel-1").noneMatch(id -> id.startsWith("never-") || id.equals("t") || id.equals("w")
-                || id.equals("h") || id.equals("o") || id.equals("b"));
+        assertThat(topicContent()).hasSize(10_000);
+    }
+
+    HttpRequest eventsRequest(int port, String ndjson) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/events")).header("Authorization", "Bearer " + KEY)
+                .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(ndjson)).build();
+    }
+
+    @Test
+    void aRequestBeyondTheInFlightLimitIs503WithRetryAfterAndTheOneInFlightCompletes() throws Exception {
+        try (IngestGateway g = IngestGateway.start(config(topic).withLimits(64 * 1024, 1000, 1, 1, Duration.ofSeconds(15)), KEYS);
+             java.net.Socket slow = new java.net.Socket("127.0.0.1", g.port())) {
+            // A client that sends its headers and half its body, then waits: it holds the only in-flight permit.
+            byte[] body = (EVENT.formatted("slow-1") + " ".repeat(200)).getBytes(StandardCharsets.UTF_8);
+            var out = slow.getOutputStream();
+            out.write(("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body, 0, 50);
+            out.flush();
+            HttpResponse<String> refused = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            // The slow request's headers may take a moment to be dispatched; until then a second request may get in.
+            for (int i = 0; refused == null && System.nanoTime() < deadline; i++) {
+                HttpResponse<String> r = http.send(eventsRequest(g.port(), EVENT.formatted("fast-" + i)), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 503) {
+                    refused = r;
+                } else {
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+                    Thread.sleep(20);
+                }
+            }
+            assertThat(refused).as("a 503 while the slow request holds the permit").isNotNull();
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(JSON.readTree(refused.body()).get("error").asText()).isEqualTo("overloaded: too many requests in flight; retry after 1 second");
+
+            out.write(body, 50, body.length - 50);
+            out.flush();
+            String answer = new String(slow.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(answer).isEqualTo("HTTP/1.1 202");
+        }
+        assertThat(topicContent()).extracting(LlmCallEvent::getEventId).contains("slow-1")
+                .allMatch(id -> id.equals("slow-1") || id.startsWith("fast-"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.llmaudit.ingest.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.openai.azure.AzureOpenAIServiceVersion;
 import com.openai.azure.AzureUrlPathMode;
@@ -53,11 +54,9 @@ class OpenAiCaptureIT {
                     .addInterceptor(OpenAiAuditInterceptor.openAi(audit, null)).build();
             var reply = openai.chat().completions().create(ChatCompletionCreateParams.builder().model("gpt-5.5").addUserMessage("Hi").build());
             assertThat(reply.choices().get(0).message().content()).contains("Hello!");
-            try {
-                openai.chat().completions().create(ChatCompletionCreateParams.builder().model("no-such-model").addUserMessage("Hi").build());
-            } catch (RuntimeException expected) {
-                // the app sees the SDK's own error; the audit event records it
-            }
+            // The app sees the provider's error as the SDK reports it; the audit event records it.
+            assertThatThrownBy(() -> openai.chat().completions().create(ChatCompletionCreateParams.builder().model("no-such-model")
+                    .addUserMessage("Hi").build())).isInstanceOf(com.openai.errors.NotFoundException.class).hasMessageContaining("model not found");
 
             OpenAIClient azure = OpenAIOkHttpClient.builder().baseUrl(fake.url()).credential(AzureApiKeyCredential.create("azure-key"))
                     .azureServiceVersion(AzureOpenAIServiceVersion.fromString("2024-10-21")).azureUrlPathMode(AzureUrlPathMode.LEGACY)
@@ -72,8 +71,7 @@ class OpenAiCaptureIT {
                     .contains("/v1/chat/completions", "/openai/deployments/claims-gpt55/chat/completions");
         }
 
-        List<LlmCallEvent> events = TestEvents.readAll(cluster, registry.url(), topic, 3, Duration.ofSeconds(30)).stream()
-                .map(ConsumerRecord::value).toList();
+        List<LlmCallEvent> events = TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(ConsumerRecord::value).toList();
         assertThat(events).hasSize(3);
         LlmCallEvent direct = events.stream().filter(e -> "gpt-5.5".equals(e.getRequestModel())).findFirst().orElseThrow();
         assertThat(direct.getCloud()).isEqualTo(Cloud.openai);
@@ -97,7 +95,95 @@ class OpenAiCaptureIT {
         assertThat(viaAzure.getProvider()).isEqualTo("azure.ai.openai");
         assertThat(viaAzure.getRegion()).isEqualTo("swedencentral");
         assertThat(viaAzure.getDeploymentScope()).isEqualTo(DeploymentScope.data_zone);
-        assertThat(viaAzure.getRequestModel()).isIn("claims-gpt55", "gpt-5.5");
+        // The deployment name, as the app's request names it; the answering model is the model behind it.
+        assertThat(viaAzure.getRequestModel()).isEqualTo("claims-gpt55");
         assertThat(viaAzure.getResponseModel()).isEqualTo("gpt-5.5-2026-04-23");
+    }
+
+    static String hmacSha256(String key, String text) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    static final String EMBEDDING = """
+            {"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"text-embedding-3-small",
+             "usage":{"prompt_tokens":8,"total_tokens":8}}""";
+    static final String TEXT_COMPLETION = """
+            {"id":"cmpl-7","object":"text_completion","created":1764165933,"model":"gpt-3.5-turbo-instruct",
+             "choices":[{"text":"Paris.","index":0,"finish_reason":"stop","logprobs":null}],
+             "usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}""";
+    static final String RESPONSE = """
+            {"id":"resp_9","object":"response","created_at":1764165933,"model":"gpt-5.5-2026-04-23","status":"completed",
+             "output":[{"type":"message","id":"msg_1","role":"assistant","status":"completed",
+                        "content":[{"type":"output_text","text":"Done.","annotations":[]}]}],
+             "usage":{"input_tokens":40,"input_tokens_details":{"cached_tokens":16},"output_tokens":12,
+                      "output_tokens_details":{"reasoning_tokens":5},"total_tokens":52}}""";
+
+    @Test
+    void recordsEmbeddingsCompletionsAndTheResponsesApiWithExactHashes(KafkaCluster cluster, EmbeddedSchemaRegistry registry,
+                                                                      @TempDir Path spool) throws Exception {
+        String topic = cluster.uniqueTopic("llm.events");
+        cluster.createTopic(topic, 1, Map.of());
+        try (FakeHttpServer fake = new FakeHttpServer(req -> req.path().endsWith("/embeddings") ? new FakeHttpServer.Answer(200, Map.of(), EMBEDDING)
+                : req.path().endsWith("/responses") ? new FakeHttpServer.Answer(200, Map.of(), RESPONSE)
+                : new FakeHttpServer.Answer(200, Map.of(), TEXT_COMPLETION));
+             LlmAuditClient audit = LlmAuditClient.create(ClientConfig.builder().bootstrapServers(cluster.bootstrapServers())
+                     .schemaRegistryUrl(registry.url()).topic(topic).spoolDir(spool).hmacKey("k".getBytes()).build(), new SimpleMeterRegistry())) {
+            OpenAIClient openai = OpenAIOkHttpClient.builder().baseUrl(fake.url() + "/v1").apiKey("sk-test").maxRetries(0)
+                    .addInterceptor(OpenAiAuditInterceptor.openAi(audit, "eu")).build();
+            openai.embeddings().create(com.openai.models.embeddings.EmbeddingCreateParams.builder().model("text-embedding-3-small")
+                    .input("a sentence to embed").build());
+            openai.completions().create(com.openai.models.completions.CompletionCreateParams.builder().model("gpt-3.5-turbo-instruct")
+                    .prompt("The capital of France is").build());
+            openai.responses().create(com.openai.models.responses.ResponseCreateParams.builder().model("gpt-5.5")
+                    .input("Summarise the claim.").build());
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (audit.stats().sent() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+        Map<Operation, LlmCallEvent> byOperation = TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(ConsumerRecord::value)
+                .collect(java.util.stream.Collectors.toMap(LlmCallEvent::getOperation, e -> e));
+        assertThat(byOperation).containsOnlyKeys(Operation.embeddings, Operation.text_completion, Operation.responses);
+
+        LlmCallEvent embedding = byOperation.get(Operation.embeddings);
+        assertThat(embedding.getRequestModel()).isEqualTo("text-embedding-3-small");
+        assertThat(embedding.getInputTokens()).isEqualTo(8L);
+        assertThat(embedding.getOutputTokens()).as("embeddings produce no output tokens").isEqualTo(0L);
+        assertThat(embedding.getRegion()).isEqualTo("eu");
+        assertThat(embedding.getDeploymentScope()).isEqualTo(DeploymentScope.regional);
+        assertThat(embedding.getPromptHash()).isEqualTo(hmacSha256("k", "a sentence to embed"));
+        assertThat(embedding.getResponseHash()).isNull();
+
+        LlmCallEvent completion = byOperation.get(Operation.text_completion);
+        assertThat(List.of(completion.getInputTokens(), completion.getOutputTokens())).containsExactly(5L, 2L);
+        assertThat(completion.getRequestId()).isEqualTo("cmpl-7");
+        assertThat(completion.getPromptHash()).isEqualTo(hmacSha256("k", "The capital of France is"));
+        assertThat(completion.getResponseHash()).isEqualTo(hmacSha256("k", "Paris."));
+
+        LlmCallEvent response = byOperation.get(Operation.responses);
+        assertThat(List.of(response.getInputTokens(), response.getCachedInputTokens(), response.getOutputTokens(), response.getReasoningTokens()))
+                .containsExactly(40L, 16L, 12L, 5L);
+        assertThat(response.getResponseModel()).isEqualTo("gpt-5.5-2026-04-23");
+        assertThat(response.getRequestId()).isEqualTo("resp_9");
+        assertThat(response.getPromptHash()).isEqualTo(hmacSha256("k", "Summarise the claim."));
+        assertThat(response.getResponseHash()).isEqualTo(hmacSha256("k", "Done."));
+    }
+
+    @Test
+    void neverFailsTheAppsCallWhenRecordingCannotWork(EmbeddedSchemaRegistry registry, @TempDir Path spool) throws Exception {
+        // Usage the interceptor cannot read as counts, and an audit client that is already closed.
+        String odd = COMPLETION.replace("\"prompt_tokens\":30", "\"prompt_tokens\":\"thirty\"");
+        try (FakeHttpServer fake = new FakeHttpServer(req -> new FakeHttpServer.Answer(200, Map.of(), odd))) {
+            LlmAuditClient audit = LlmAuditClient.create(ClientConfig.builder().bootstrapServers("127.0.0.1:1").schemaRegistryUrl(registry.url())
+                    .spoolDir(spool).build(), new SimpleMeterRegistry());
+            audit.close();
+            OpenAIClient openai = OpenAIOkHttpClient.builder().baseUrl(fake.url() + "/v1").apiKey("sk-test").maxRetries(0)
+                    .addInterceptor(OpenAiAuditInterceptor.openAi(audit, null)).build();
+            var reply = openai.chat().completions().create(ChatCompletionCreateParams.builder().model("gpt-5.5").addUserMessage("Hi").build());
+            assertThat(reply.choices().get(0).message().content()).contains("Hello!");
+            assertThat(audit.stats().dropped()).isEqualTo(1);
+        }
     }
 }
