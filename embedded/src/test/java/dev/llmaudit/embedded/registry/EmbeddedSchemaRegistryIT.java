@@ -98,6 +98,25 @@ class EmbeddedSchemaRegistryIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(invalid.statusCode()).isEqualTo(422);
         assertThat(invalid.body()).contains("\"error_code\":42201");
+
+        // No subject-level compatibility yet: 40408 (unless defaultToGlobal=true asks for the global one).
+        HttpResponse<String> notConfigured = get(registry.url() + "/config/" + subject);
+        assertThat(notConfigured.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(notConfigured.body()).get("error_code").asInt()).isEqualTo(40408);
+        assertThat(JSON.readTree(notConfigured.body()).get("message").asText())
+                .isEqualTo("Subject '" + subject + "' does not have subject-level compatibility configured");
+        assertThat(JSON.readTree(get(registry.url() + "/config/" + subject + "?defaultToGlobal=true").body()).get("compatibilityLevel").asText())
+                .isEqualTo("BACKWARD");
+
+        // An unknown level: 42203, naming the valid ones; nothing changes.
+        HttpResponse<String> badLevel = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/config/" + subject))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"SIDEWAYS\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(badLevel.statusCode()).isEqualTo(422);
+        assertThat(JSON.readTree(badLevel.body()).get("error_code").asInt()).isEqualTo(42203);
+        assertThat(JSON.readTree(badLevel.body()).get("message").asText()).startsWith("Invalid compatibility level 'SIDEWAYS'")
+                .contains("FULL_TRANSITIVE");
+        assertThat(get(registry.url() + "/config/" + subject).statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -140,5 +159,11 @@ class EmbeddedSchemaRegistryIT {
     void failsOverToTheNextUrlWhenTheFirstIsDown(EmbeddedSchemaRegistry registry) {
         SchemaRegistryClient client = new SchemaRegistryClient(RegistryConfig.of("http://127.0.0.1:1," + registry.url()));
         assertThat(client.register("failover-" + System.nanoTime() + "-value", V1)).isPositive();
+    }
+
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    static HttpResponse<String> get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }
