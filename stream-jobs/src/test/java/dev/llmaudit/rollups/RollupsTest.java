@@ -223,6 +223,27 @@ class RollupsTest {
     }
 
     @Test
+    void billedCostIsTheSumOfTheReportedCostsInTheBillingCurrencyAndNullWhenNoneWasReported() {
+        // OpenAI direct calls whose gateway reported 0.01 USD each, one reporting 0.02 EUR, and one reporting nothing.
+        LlmCallEvent.Builder base = LlmCallEvent.newBuilder(kind(4, "b0"));
+        RollupAccumulator acc = new RollupAccumulator();
+        for (int i = 0; i < 3; i++) {
+            acc.add(PricedEvents.sample(base.setEventId("b" + i).build()));
+        }
+        acc.add(PricedEvents.sample(base.setEventId("b-eur").setReportedCost(dev.llmaudit.avro.Money.newBuilder()
+                .setAmount(new BigDecimal("0.020000000000")).setCurrency("EUR").build()).build()));
+        acc.add(PricedEvents.sample(base.setEventId("b-none").setReportedCost(null).build()));
+        UsageRollup r = Rollups.build("k", RollupGranularity.hour, DAY, DAY + 3_600_000, acc, 0, false, BUNDLE, T);
+        assertThat(r.getXRequestCount()).isEqualTo(5);
+        assertThat(r.getBilledCost().getAmount()).isEqualByComparingTo("0.03");
+        assertThat(r.getBilledCost().getCurrency()).isEqualTo("USD");
+
+        RollupAccumulator unreported = new RollupAccumulator().add(PricedEvents.sample(kind(2, "n1")));
+        assertThat(Rollups.build("k", RollupGranularity.hour, DAY, DAY + 3_600_000, unreported, 0, false, BUNDLE, T).getBilledCost())
+                .as("no call reported a cost: no BilledCost, not 0").isNull();
+    }
+
+    @Test
     void contradictoryRequirementsLeaveNoCompliantAlternative() {
         RollupAccumulator acc = new RollupAccumulator().add(PricedEvents.sample(kind(3, "x1")));
         UsageSample us = PricedEvents.sample(kind(3, "x2"));

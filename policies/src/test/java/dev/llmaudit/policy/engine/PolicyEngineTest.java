@@ -86,4 +86,30 @@ class PolicyEngineTest {
             assertThat(f.details()).containsOnlyKeys("model", "cloud").doesNotContainValue("null");
         });
     }
+
+    @Test
+    void eachCostBasisCountsWhatItSays(@TempDir Path dir) {
+        PolicyEngine engine = new PolicyEngine(BundleLoader.load(TestBundles.write(dir, "p.yaml", """
+                policies:
+                  - {id: by-catalog, kind: budget, per: [team], period: month, limit: {amount: "10", currency: USD}, cost_basis: catalog}
+                  - {id: by-report, kind: budget, per: [team], period: month, limit: {amount: "10", currency: USD}, cost_basis: reported}
+                  - {id: by-either, kind: budget, per: [team], period: month, limit: {amount: "10", currency: USD}, cost_basis: reported_or_catalog}
+                """)).bundle());
+        // Azure data zone eu, gpt-x at 4.40 / 26.40 per million: 1,000 x 4.40 + 100 x 26.40 = 0.00704 USD from the catalog.
+        LlmCall.Builder call = LlmCall.builder("e", Instant.parse("2026-11-02T10:00:00Z")).team("search").cloud("azure").region("swedencentral")
+                .scope(dev.llmaudit.policy.model.Scope.DATA_ZONE).requestModel("gpt-x").inputTokens(1000L).outputTokens(100L);
+        record Row(String budget, String amount, boolean unpriced) {}
+        java.util.function.Function<LlmCall, java.util.List<Row>> rows = c -> engine.evaluate(c).budgetContributions().stream()
+                .map(b -> new Row(b.budgetId(), b.amount().stripTrailingZeros().toPlainString(), b.unpriced())).toList();
+
+        // Reported 0.50 USD by the gateway.
+        assertThat(rows.apply(call.reportedCost(new java.math.BigDecimal("0.50"), "USD").build())).containsExactly(
+                new Row("by-catalog", "0.00704", false), new Row("by-report", "0.5", false), new Row("by-either", "0.5", false));
+        // Nothing reported: the reported budget counts the call as unpriced, never as 0 spent silently.
+        assertThat(rows.apply(call.reportedCost(null, null).build())).containsExactly(
+                new Row("by-catalog", "0.00704", false), new Row("by-report", "0", true), new Row("by-either", "0.00704", false));
+        // Reported in another currency: no FX rates, so not usable as USD.
+        assertThat(rows.apply(call.reportedCost(new java.math.BigDecimal("0.40"), "EUR").build())).containsExactly(
+                new Row("by-catalog", "0.00704", false), new Row("by-report", "0", true), new Row("by-either", "0.00704", false));
+    }
 }
