@@ -101,6 +101,111 @@ class TailCommandTest {
         assertThat(since.err()).contains("ISO-8601");
     }
 
+    static PolicyViolation violationAt(String id, String policy, String team, String detectedAt) {
+        PolicyViolation v = violation(id, policy, Severity.medium, "acme", team);
+        v.setDetectedAt(Instant.parse(detectedAt));
+        return v;
+    }
+
+    @Test
+    void filtersViolationsByTeamPolicyAndSince(KafkaCluster cluster, EmbeddedSchemaRegistry registry) throws Exception {
+        SchemaRegistryClient client = new SchemaRegistryClient(RegistryConfig.of(registry.url()));
+        String topic = cluster.uniqueTopic("tail-filters");
+        cluster.createTopic(topic, 1, Map.of());
+        send(cluster, client, topic, "f1", violationAt("f1", "per-call-cost-cap", "claims", "2026-11-02T09:00:00Z"));
+        send(cluster, client, topic, "f2", violationAt("f2", "aws-model-allowlist", "claims", "2026-11-02T10:00:00Z"));
+        send(cluster, client, topic, "f3", violationAt("f3", "per-call-cost-cap", "search", "2026-11-02T11:00:00Z"));
+        send(cluster, client, topic, "f4", violationAt("f4", "per-call-cost-cap", "claims", Instant.now().minusSeconds(600).toString()));
+        String[] base = {"tail", "violations", "--topic", topic, "--bootstrap-servers", cluster.bootstrapServers(),
+                "--schema-registry-url", registry.url(), "--no-follow", "--json"};
+        java.util.function.Function<String[], List<String>> ids = extra -> {
+            LlmAuditCommandTest.Run r = LlmAuditCommandTest.run(concat(base, extra));
+            assertThat(r.exit()).as(r.err()).isZero();
+            return r.out().lines().map(l -> parse(l).get("violation_id").asText()).toList();
+        };
+        assertThat(ids.apply(new String[] {"--team", "claims"})).containsExactly("f1", "f2", "f4");
+        assertThat(ids.apply(new String[] {"--policy", "per-call-cost-cap"})).containsExactly("f1", "f3", "f4");
+        assertThat(ids.apply(new String[] {"--team", "claims", "--policy", "per-call-cost-cap"})).containsExactly("f1", "f4");
+        assertThat(ids.apply(new String[] {"--since", "2026-11-02T10:00:00Z"})).containsExactly("f2", "f3", "f4");
+        assertThat(ids.apply(new String[] {"--since", "PT1H"})).as("a duration back from now").containsExactly("f4");
+    }
+
+    @Test
+    void followModePrintsRecordsAsTheyArriveUntilInterrupted(KafkaCluster cluster, EmbeddedSchemaRegistry registry) throws Exception {
+        SchemaRegistryClient client = new SchemaRegistryClient(RegistryConfig.of(registry.url()));
+        String topic = cluster.uniqueTopic("tail-follow");
+        cluster.createTopic(topic, 1, Map.of());
+        send(cluster, client, topic, "old", violation("old", "eu-pii-residency", Severity.high, "acme-eu", "claims"));
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cmd = LlmAuditCommand.commandLine();
+        cmd.setOut(new java.io.PrintWriter(out, true));
+        cmd.setErr(new java.io.PrintWriter(new java.io.StringWriter(), true));
+        java.util.concurrent.atomic.AtomicInteger exit = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread tail = new Thread(() -> exit.set(cmd.execute("tail", "violations", "--topic", topic, "--bootstrap-servers",
+                cluster.bootstrapServers(), "--schema-registry-url", registry.url(), "--json")));
+        tail.start();
+        try {
+            awaitOutput(out, "\"violation_id\":\"old\"");
+            send(cluster, client, topic, "new", violation("new", "eu-pii-residency", Severity.high, "acme-eu", "claims"));
+            awaitOutput(out, "\"violation_id\":\"new\"");
+            assertThat(tail.isAlive()).as("follows until stopped").isTrue();
+        } finally {
+            tail.interrupt();
+            tail.join(30_000);
+        }
+        assertThat(tail.isAlive()).isFalse();
+        assertThat(exit.get()).isZero();
+        assertThat(out.toString().lines().map(l -> parse(l).get("violation_id").asText()).toList()).containsExactly("old", "new");
+    }
+
+    static void awaitOutput(java.io.StringWriter out, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (!out.toString().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no " + text + " in: " + out);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void showsRollupsAndDeadLettersWithTheirContent(KafkaCluster cluster, EmbeddedSchemaRegistry registry) throws Exception {
+        SchemaRegistryClient client = new SchemaRegistryClient(RegistryConfig.of(registry.url()));
+        String rollups = cluster.uniqueTopic("tail-rollups");
+        cluster.createTopic(rollups, 1, Map.of());
+        dev.llmaudit.avro.UsageRollup r = dev.llmaudit.avro.UsageRollup.newBuilder().setXRollupKey("k1")
+                .setXGranularity(dev.llmaudit.avro.RollupGranularity.day).setXRevision(2)
+                .setChargePeriodStart(Instant.parse("2026-11-02T00:00:00Z")).setChargePeriodEnd(Instant.parse("2026-11-03T00:00:00Z"))
+                .setXTenant("acme").setXTeam("growth").setXApp("search").setXCloud(dev.llmaudit.avro.Cloud.azure).setRegionId("swedencentral")
+                .setXModel("gpt-5.5").setXRequestCount(1234).setConsumedQuantity(5_600_000L).setBillingCurrency("USD")
+                .setListCost(LlmCallEventJson.money(new BigDecimal("61.6"), "USD"))
+                .setXPotentialSaving(LlmCallEventJson.money(new BigDecimal("-5.6"), "USD")).setXUpdatedAt(Instant.parse("2026-11-03T00:05:00Z"))
+                .build();
+        send(cluster, client, rollups, "k1", r);
+        LlmAuditCommandTest.Run table = LlmAuditCommandTest.run("tail", "rollups", "--topic", rollups, "--bootstrap-servers",
+                cluster.bootstrapServers(), "--schema-registry-url", registry.url(), "--no-follow", "--tenant", "acme");
+        assertThat(table.exit()).as(table.err()).isZero();
+        assertThat(table.out().lines().toList()).hasSize(2);
+        assertThat(table.out().lines().toList().get(1)).contains("2026-11-02T00:00", "day", "2", "acme/growth/search", "azure/swedencentral",
+                "gpt-5.5", "1,234", "5,600,000", "61.60 USD", "-5.60 USD");
+        LlmAuditCommandTest.Run json = LlmAuditCommandTest.run("tail", "rollups", "--topic", rollups, "--bootstrap-servers",
+                cluster.bootstrapServers(), "--schema-registry-url", registry.url(), "--no-follow", "--json");
+        JsonNode j = parse(json.out().strip());
+        assertThat(j.get("ListCost").get("amount").asText()).isEqualTo("61.600000000000");
+        assertThat(j.get("x_Revision").asInt()).isEqualTo(2);
+
+        String dlq = cluster.uniqueTopic("tail-dlq");
+        cluster.createTopic(dlq, 1, Map.of());
+        send(cluster, client, dlq, "d1", dev.llmaudit.avro.DeadLetter.newBuilder().setStage("validate").setErrorClass("OutOfBounds")
+                .setErrorMessage("input_tokens: must be between 0 and 1000000000, got 4503599627370496").setSourceTopic("llm.events")
+                .setSourcePartition(2).setSourceOffset(17L).setFailedAt(Instant.parse("2026-11-02T10:00:00Z")).build());
+        LlmAuditCommandTest.Run dead = LlmAuditCommandTest.run("tail", "dlq", "--topic", dlq, "--bootstrap-servers",
+                cluster.bootstrapServers(), "--schema-registry-url", registry.url(), "--no-follow");
+        assertThat(dead.exit()).as(dead.err()).isZero();
+        assertThat(dead.out().lines().toList().get(1)).contains("2026-11-02T10:00:00Z", "validate", "llm.events-2@17",
+                "input_tokens: must be between 0 and 1000000000, got 4503599627370496");
+    }
+
     static JsonNode parse(String line) {
         try {
             return new ObjectMapper().readTree(line);
