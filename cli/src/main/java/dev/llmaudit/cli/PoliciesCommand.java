@@ -120,6 +120,16 @@ final class PoliciesCommand extends GroupCommand {
         @Override
         public Integer call() {
             try {
+                BundleLoader.Result loaded = BundleLoader.load(dir);
+                if (loaded.ok()) {
+                    // What validate refuses is not published either: test cases that check nothing included.
+                    List<Problems.Problem> tests = PolicyTests.check(dir, loaded.bundle());
+                    if (!tests.isEmpty()) {
+                        tests.forEach(spec.commandLine().getErr()::println);
+                        spec.commandLine().getErr().println("not published: " + tests.size() + " problem(s) in the test cases of bundle " + dir);
+                        return 1;
+                    }
+                }
                 BundleLoader.Result r = dev.llmaudit.enforcer.PolicyPublisher.publish(dir, cluster.bootstrap, cluster.kafkaClient(), topic);
                 if (!r.ok()) {
                     r.problems().forEach(spec.commandLine().getErr()::println);

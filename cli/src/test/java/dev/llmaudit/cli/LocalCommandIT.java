@@ -117,6 +117,81 @@ class LocalCommandIT {
         assertThat(read(out.resolve("dlq.jsonl"))).isEmpty();
     }
 
+    static Process local(Path dir, String log, String... args) throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx1500m", "-jar", System.getProperty("llmaudit.jar"), "local",
+                "--kafka-port", "0", "--registry-port", "0", "--port", "0", "--bundle", BUNDLE.toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile()).start();
+    }
+
+    static void finished(Process p, Path logFile) throws Exception {
+        boolean ended;
+        try {
+            ended = p.waitFor(240, TimeUnit.SECONDS);
+        } finally {
+            p.destroyForcibly();
+        }
+        String log = Files.readString(logFile);
+        assertThat(ended).as(log).isTrue();
+        assertThat(p.exitValue()).as(log).isZero();
+    }
+
+    static long requests(List<JsonNode> rollups, String granularity) {
+        return rollups.stream().filter(r -> r.get("x_Granularity").asText().equals(granularity)).mapToLong(r -> r.get("x_RequestCount").asLong()).sum();
+    }
+
+    static BigDecimal listCost(List<JsonNode> rollups, String granularity) {
+        return rollups.stream().filter(r -> r.get("x_Granularity").asText().equals(granularity))
+                .map(r -> new BigDecimal(r.get("ListCost").get("amount").asText())).reduce(BigDecimal.ZERO, BigDecimal::add);
+    }
+
+    @Test
+    void theSimulatorRunsAndASecondRunOnTheSameWorkDirContinues(@TempDir Path dir) throws Exception {
+        Path work = dir.resolve("work");
+        finished(local(dir, "run1.log", "--events", "200", "--rate", "1000", "--seed", "42", "--exit-when-idle", "--work-dir", work.toString(),
+                "--out", dir.resolve("out1").toString()), dir.resolve("run1.log"));
+        List<JsonNode> rollups1 = read(dir.resolve("out1/rollups.jsonl"));
+        assertThat(requests(rollups1, "hour")).isEqualTo(200);
+        assertThat(requests(rollups1, "day")).isEqualTo(200);
+        assertThat(listCost(rollups1, "hour")).isPositive().isEqualByComparingTo(listCost(rollups1, "day"));
+        // The simulator also writes 2 records that are not Avro, as a buggy producer would: each is a dead letter with its reason.
+        List<JsonNode> dlq1 = read(dir.resolve("out1/dlq.jsonl"));
+        assertThat(dlq1).hasSize(2).allSatisfy(d -> {
+            assertThat(d.get("stage").asText()).isEqualTo("deserialize");
+            assertThat(d.get("error_class").asText()).isEqualTo("WireFormatException");
+            assertThat(d.get("error_message").asText()).startsWith("unknown magic byte 0x7b: not Confluent Avro wire format");
+            assertThat(d.get("source_topic").asText()).isEqualTo("llm.events");
+            assertThat(new String(java.util.Base64.getDecoder().decode(d.get("original_value").asText()), java.nio.charset.StandardCharsets.UTF_8))
+                    .startsWith("{\"not\":\"avro\"");
+        });
+        List<JsonNode> violations1 = read(dir.resolve("out1/violations.jsonl"));
+        assertThat(violations1).extracting(v -> v.get("policy_id").asText())
+                .contains("eu-pii-residency", "aws-model-allowlist", "prod-needs-cost-center", "per-call-cost-cap");
+
+        // Again on the same work dir: the broker's data survived, the new calls add to it.
+        finished(local(dir, "run2.log", "--events", "100", "--rate", "1000", "--seed", "7", "--exit-when-idle", "--work-dir", work.toString(),
+                "--out", dir.resolve("out2").toString()), dir.resolve("run2.log"));
+        List<JsonNode> rollups2 = read(dir.resolve("out2/rollups.jsonl"));
+        assertThat(requests(rollups2, "hour")).isEqualTo(300);
+        assertThat(requests(rollups2, "day")).isEqualTo(300);
+        assertThat(listCost(rollups2, "day")).isGreaterThan(listCost(rollups1, "day"));
+        assertThat(read(dir.resolve("out2/dlq.jsonl"))).hasSize(4);
+        Set<String> ids2 = new HashSet<>();
+        read(dir.resolve("out2/violations.jsonl")).forEach(v -> ids2.add(v.get("violation_id").asText()));
+        assertThat(ids2).containsAll(violations1.stream().map(v -> v.get("violation_id").asText()).toList()).hasSizeGreaterThan(violations1.size());
+        java.util.Map<String, BigDecimal> spent1 = new java.util.HashMap<>();
+        read(dir.resolve("out1/budgets.jsonl")).forEach(b -> spent1.put(b.get("budget_id").asText() + b.get("scope"),
+                new BigDecimal(b.get("spent").get("amount").asText())));
+        read(dir.resolve("out2/budgets.jsonl")).forEach(b -> {
+            BigDecimal before = spent1.get(b.get("budget_id").asText() + b.get("scope"));
+            if (before != null) {
+                assertThat(new BigDecimal(b.get("spent").get("amount").asText())).as("budgets continue, never restart from 0")
+                        .isGreaterThanOrEqualTo(before);
+            }
+        });
+    }
+
     static List<JsonNode> read(Path file) throws Exception {
         List<JsonNode> out = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
