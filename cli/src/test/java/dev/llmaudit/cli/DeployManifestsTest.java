@@ -124,11 +124,44 @@ class DeployManifestsTest {
                 }
             }
         }
+        // Exactly what each principal may do (least privilege): resource type, name, pattern -> operations.
+        assertThat(acls(aclsByUser.get("apps"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "topic llm.events", List.of("Write", "Describe")));   // the client's producer is idempotent, not transactional
+        assertThat(acls(aclsByUser.get("ingest-gateway"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "topic llm.events", List.of("Write", "Describe"),
+                "transactionalId llm-audit-ingest*", List.of("Write", "Describe")));
+        assertThat(acls(aclsByUser.get("policy-publisher"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "topic llm.policies", List.of("Write", "Describe")));
+        assertThat(acls(aclsByUser.get("rollups"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "topic llm.events.priced", List.of("Read", "Describe"),
+                "topic llm.usage.rollups", List.of("Write", "Describe"),
+                "topic llm.events.dlq", List.of("Write", "Describe"),
+                "group llm-audit-rollups*", List.of("Read"),
+                "transactionalId llm-audit-rollups*", List.of("Write", "Describe")));
+        assertThat(acls(aclsByUser.get("security"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "topic llm.violations", List.of("Read", "Describe"),
+                "topic llm.events.dlq", List.of("Read", "Describe"),
+                "group llm-audit-tail*", List.of("Read")));
+        assertThat(acls(aclsByUser.get("finance"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "topic llm.usage.rollups", List.of("Read", "Describe"),
+                "topic llm.budget.status", List.of("Read", "Describe"),
+                "group llm-audit-tail*", List.of("Read")));
         assertThat(topicOps(aclsByUser.get("apps"))).containsOnlyKeys("llm.events");
         assertThat(topicOps(aclsByUser.get("security"))).containsOnlyKeys("llm.violations", "llm.events.dlq")
                 .allSatisfy((t, ops) -> assertThat(ops).doesNotContain("Write", "All"));
         assertThat(topicOps(aclsByUser.get("finance"))).containsOnlyKeys("llm.usage.rollups", "llm.budget.status")
                 .allSatisfy((t, ops) -> assertThat(ops).doesNotContain("Write", "All"));
+    }
+
+    /** "type name" (a trailing * for prefix patterns) -> operations. */
+    static Map<String, List<String>> acls(List<Map<String, Object>> acls) {
+        Map<String, List<String>> out = new HashMap<>();
+        for (Map<String, Object> acl : acls) {
+            String key = at(acl, "resource", "type") + " " + at(acl, "resource", "name")
+                    + ("prefix".equals(at(acl, "resource", "patternType")) ? "*" : "");
+            assertThat(out.put(key, at(acl, "operations"))).as("one entry per resource: " + key).isNull();
+        }
+        return out;
     }
 
     static Map<String, List<String>> topicOps(List<Map<String, Object>> acls) {
@@ -141,29 +174,98 @@ class DeployManifestsTest {
         return out;
     }
 
+    /** What a workload runs, judged from its command: the variables it reads differ per command. */
+    enum Runs { INGEST, ENFORCER, ROLLUPS, OTHER }
+
+    static Runs runs(Object workload) {
+        String text = new Yaml().dump(workload);
+        if (text.contains("RollupsMain") || text.contains("rollups.properties")) {
+            return Runs.ROLLUPS;
+        }
+        if (Pattern.compile("\\benforcer\\b[\\s\\S]{0,20}\\brun\\b").matcher(text).find()) {
+            return Runs.ENFORCER;
+        }
+        if (Pattern.compile("\\bingest\\b[\\s\\S]{0,20}\\bserve\\b").matcher(text).find()) {
+            return Runs.INGEST;
+        }
+        return Runs.OTHER;
+    }
+
+    /** The LLM_AUDIT_* variables each command reads: names, and prefixes passed through to Kafka/HTTP/Flink settings. */
+    static java.util.function.Predicate<String> reads(Runs what) {
+        Set<String> names = new HashSet<>(List.of("LLM_AUDIT_JAVA_OPTS", "LLM_AUDIT_LOG_LEVEL"));
+        List<String> prefixes = new ArrayList<>();
+        switch (what) {
+            case INGEST -> {
+                // Raw defaults (${env:NAME:-...}) name the variables each option of ingest serve reads (the cluster mixin included).
+                CommandLine serve = LlmAuditCommand.commandLine().setInterpolateVariables(false).getSubcommands().get("ingest")
+                        .getSubcommands().get("serve");
+                Pattern env = Pattern.compile("\\$\\{env:([A-Z0-9_]+)");
+                serve.getCommandSpec().options().forEach(o -> {
+                    if (o.defaultValue() != null) {
+                        Matcher m = env.matcher(o.defaultValue());
+                        if (m.find()) {
+                            names.add(m.group(1));
+                        }
+                    }
+                });
+                names.add(serve.getCommandSpec().findOption("--hmac-key-env").defaultValue());
+                names.add("LLM_AUDIT_SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD");
+                prefixes.addAll(List.of("LLM_AUDIT_INGEST_KAFKA_", "LLM_AUDIT_KAFKA_", "LLM_AUDIT_INGEST_HTTP_", "LLM_AUDIT_INGEST_ADMIN_"));
+            }
+            case ENFORCER -> {
+                EnforcerConfig.KEYS.forEach(k -> names.add("LLM_AUDIT_ENFORCER_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
+                dev.llmaudit.jobs.JobSettings.SHARED_KEYS.forEach(k -> names.add("LLM_AUDIT_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
+                prefixes.addAll(List.of("LLM_AUDIT_ENFORCER_STREAMS_", "LLM_AUDIT_ENFORCER_HTTP_"));
+            }
+            case ROLLUPS -> {
+                RollupsConfig.KEYS.forEach(k -> names.add("LLM_AUDIT_ROLLUPS_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
+                dev.llmaudit.jobs.JobSettings.SHARED_KEYS.forEach(k -> names.add("LLM_AUDIT_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
+                prefixes.addAll(List.of("LLM_AUDIT_ROLLUPS_KAFKA_", "LLM_AUDIT_ROLLUPS_FLINK_"));
+            }
+            case OTHER -> names.clear();
+        }
+        return n -> names.contains(n) || prefixes.stream().anyMatch(n::startsWith);
+    }
+
+    /** Every workload of the manifests (k8s Deployments, FlinkDeployments; compose services), by name. */
+    static Map<String, Map<String, Object>> workloads() throws Exception {
+        Map<String, Map<String, Object>> out = new java.util.LinkedHashMap<>();
+        for (Map<String, Object> d : k8s()) {
+            if (List.of("Deployment", "StatefulSet", "FlinkDeployment", "Job").contains(d.get("kind"))) {
+                out.put("k8s " + d.get("kind") + " " + at(d, "metadata", "name"), d);
+            }
+        }
+        Map<String, Map<String, Object>> services = at(docs(DEPLOY.resolve("compose/compose.yaml")).get(0), "services");
+        services.forEach((name, svc) -> out.put("compose " + name, svc));
+        return out;
+    }
+
     @Test
-    void configMapsAndEnvironmentVariablesUseOnlySettingsTheCodeReads(@TempDir Path dir) throws Exception {
-        Set<String> known = new HashSet<>(List.of("LLM_AUDIT_BOOTSTRAP_SERVERS", "LLM_AUDIT_SCHEMA_REGISTRY_URL", "LLM_AUDIT_JAVA_OPTS"));
-        EnforcerConfig.KEYS.forEach(k -> known.add("LLM_AUDIT_ENFORCER_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
-        RollupsConfig.KEYS.forEach(k -> known.add("LLM_AUDIT_ROLLUPS_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
-        // Raw defaults (${env:NAME:-...}) name the variables each option reads.
-        CommandLine serve = LlmAuditCommand.commandLine().setInterpolateVariables(false).getSubcommands().get("ingest").getSubcommands()
-                .get("serve");
-        Pattern env = Pattern.compile("\\$\\{env:([A-Z0-9_]+)");
-        serve.getCommandSpec().options().forEach(o -> {
-            if (o.defaultValue() != null) {
-                Matcher m = env.matcher(o.defaultValue());
-                if (m.find()) {
-                    known.add(m.group(1));
+    void eachServiceSetsOnlyVariablesItsOwnCommandReads() throws Exception {
+        Map<Runs, Integer> seen = new HashMap<>();
+        for (var w : workloads().entrySet()) {
+            Runs what = runs(w.getValue());
+            seen.merge(what, 1, Integer::sum);
+            List<String> env = new ArrayList<>();
+            collectEnv(w.getValue(), env);
+            var known = reads(what);
+            for (String name : env) {
+                if (name.startsWith("LLM_AUDIT_")) {
+                    // e.g. LLM_AUDIT_BOOTSTRAP_SERVERS on a job that reads LLM_AUDIT_ENFORCER_* would be silently ignored.
+                    assertThat(known.test(name)).as(w.getKey() + " (" + what + ") sets " + name + ", which its command does not read").isTrue();
                 }
             }
-        });
-        List<String> passThrough = List.of("LLM_AUDIT_ENFORCER_STREAMS_", "LLM_AUDIT_ROLLUPS_KAFKA_", "LLM_AUDIT_ROLLUPS_FLINK_",
-                "LLM_AUDIT_INGEST_KAFKA_", "LLM_AUDIT_KAFKA_", "LLM_AUDIT_ENFORCER_HTTP_", "LLM_AUDIT_INGEST_HTTP_", "LLM_AUDIT_INGEST_ADMIN_");
+        }
+        assertThat(seen).containsKeys(Runs.INGEST, Runs.ENFORCER, Runs.ROLLUPS);
+        assertThat(reads(Runs.ENFORCER).test("LLM_AUDIT_INGEST_KEYS")).as("the check can fail").isFalse();
+        assertThat(reads(Runs.INGEST).test("LLM_AUDIT_ENFORCER_BUNDLE_DIR")).isFalse();
+    }
 
-        List<String> used = new ArrayList<>();
+    @Test
+    void configMapsUseOnlySettingsTheCodeReads(@TempDir Path dir) throws Exception {
+        int checked = 0;
         for (Map<String, Object> d : k8s()) {
-            collectEnv(d, used);
             if ("ConfigMap".equals(d.get("kind"))) {
                 Map<String, String> data = at(d, "data");
                 for (var e : data.entrySet()) {
@@ -178,16 +280,11 @@ class DeployManifestsTest {
                     } else {
                         assertThat(RollupsConfig.load(f, Map.of()).groupId()).isEqualTo("llm-audit-rollups");
                     }
+                    checked++;
                 }
             }
         }
-        collectEnv(docs(DEPLOY.resolve("compose/compose.yaml")).get(0), used);
-        assertThat(used).isNotEmpty();
-        for (String name : used) {
-            if (name.startsWith("LLM_AUDIT_")) {
-                assertThat(known.contains(name) || passThrough.stream().anyMatch(name::startsWith)).as(name).isTrue();
-            }
-        }
+        assertThat(checked).isEqualTo(2);
     }
 
     @Test
