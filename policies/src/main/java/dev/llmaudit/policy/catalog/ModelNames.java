@@ -68,7 +68,7 @@ public final class ModelNames {
         return computed;
     }
 
-    private static Optional<Profile> parseProfile(String model) {
+    static Optional<Profile> parseProfile(String model) {
         Matcher m = PROFILE.matcher(model);
         if (!m.find()) {
             return Optional.empty();
@@ -97,7 +97,8 @@ public final class ModelNames {
         return computed;
     }
 
-    private static String computeCanonical(String model) {
+    /** Not remembered: for tests, which must see the computation and not an earlier answer. */
+    static String computeCanonical(String model) {
         String m = withoutProfile(model.toLowerCase(Locale.ROOT));
         int slash = m.lastIndexOf('/');
         if (slash >= 0) {

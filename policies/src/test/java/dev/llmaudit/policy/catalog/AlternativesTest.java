@@ -108,6 +108,11 @@ class AlternativesTest {
                 new Case("gpt-x", Set.of("eu"), "azure/data_zone:eu/gpt-x@2026-06-01", "azure data zone eu (gpt-x)",
                         cost(in, cached, out, "4.4", "4.4", "26.4")),
                 new Case("gpt-x", Set.of("jp"), null, null, null));
+        // Without cached tokens us-east-1 (4.35) is cheaper than in-region elsewhere (4.50), but it is not in the EU.
+        Optional<Alternatives.Alternative> euNoCache = Alternatives.cheapest(b.prices(), b.regions(), "anthropic.claude-x-v1:0", at, in, 0, out,
+                0, Set.of("eu"), null);
+        assertThat(euNoCache.orElseThrow().where()).isEqualTo("aws regional in eu-central-1 (anthropic.claude-x-v1:0)");
+        assertThat(euNoCache.orElseThrow().cost().total()).isEqualByComparingTo(cost(in, 0, out, "3", "3", "15"));
         for (Case c : cases) {
             Optional<Alternatives.Alternative> actual = Alternatives.cheapest(b.prices(), b.regions(), c.model(), at, in, cached, out, 0,
                     c.requirement(), null);
@@ -128,5 +133,17 @@ class AlternativesTest {
                 .orElseThrow();
         assertThat(other.where()).isEqualTo("azure regional in swedencentral (gpt-x)");
         assertThat(other.cost().total()).isEqualByComparingTo(cost(in, cached, out, "5", "0.5", "30"));
+    }
+
+    @Test
+    void noSavingAtOrBelowThePrecisionIsClaimedAndPercentagesRoundDown() {
+        BigDecimal current = new BigDecimal("100");
+        assertThat(Alternatives.beyondPrecision(current, new BigDecimal("99.5"))).as("exactly 0.5 %").isFalse();
+        assertThat(Alternatives.beyondPrecision(current, new BigDecimal("99.4999"))).isTrue();
+        assertThat(Alternatives.beyondPrecision(current, new BigDecimal("100.01"))).as("dearer").isFalse();
+        assertThat(Alternatives.savingPercent(current, new BigDecimal("66.666"))).isEqualByComparingTo("33.33");
+        assertThat(Alternatives.savingPercent(new BigDecimal("3"), new BigDecimal("2"))).isEqualByComparingTo("33.33");
+        assertThat(Alternatives.savingPercent(BigDecimal.ZERO, BigDecimal.ZERO)).isEqualByComparingTo("0");
+        assertThat(Alternatives.savingPercent(new BigDecimal("-1"), BigDecimal.ZERO)).isEqualByComparingTo("0");
     }
 }

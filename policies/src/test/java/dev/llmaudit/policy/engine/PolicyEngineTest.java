@@ -112,4 +112,36 @@ class PolicyEngineTest {
         assertThat(rows.apply(call.reportedCost(new java.math.BigDecimal("0.40"), "EUR").build())).containsExactly(
                 new Row("by-catalog", "0.00704", false), new Row("by-report", "0", true), new Row("by-either", "0.00704", false));
     }
+
+    @Test
+    void capsFlagWhatExceedsThemNotWhatReachesThem(@TempDir Path dir) {
+        PolicyEngine engine = new PolicyEngine(BundleLoader.load(TestBundles.write(dir, "p.yaml", """
+                policies:
+                  - {id: cap, kind: call_cap, max_cost: {amount: "5", currency: USD}, max_input_tokens: 1000000, max_output_tokens: 10,
+                     max_total_tokens: 1000010}
+                """)).bundle());
+        // Azure gpt-x anywhere at 5 USD per million input tokens: 1,000,000 input tokens cost exactly 5.
+        java.util.function.BiFunction<Long, Long, java.util.List<String>> details = (in, out) -> engine.evaluate(LlmCall.builder("c",
+                        Instant.parse("2026-03-01T10:00:00Z")).cloud("azure").region("eastus2").requestModel("gpt-x").inputTokens(in).outputTokens(out)
+                .build()).findings().stream().flatMap(f -> f.details().keySet().stream()).toList();
+        assertThat(details.apply(1_000_000L, 0L)).as("at every cap, over none").isEmpty();
+        assertThat(details.apply(1_000_000L, 10L)).as("30 USD/M x 10 output tokens: over the cost cap only")
+                .containsExactly("cost", "max_cost", "price_entry", "price_basis");
+        assertThat(details.apply(1_000_001L, 0L)).containsExactly("cost", "max_cost", "price_entry", "price_basis", "input_tokens");
+        assertThat(details.apply(0L, 11L)).containsExactly("output_tokens");
+        assertThat(details.apply(999_999L, 11L)).as("1,000,010 tokens: at the total cap").doesNotContain("total_tokens");
+        assertThat(details.apply(1_000_000L, 11L)).contains("total_tokens");
+    }
+
+    @Test
+    void aBudgetInAnotherCurrencyThanTheCatalogIsRefusedAtLoad(@TempDir Path dir) {
+        // No exchange rates: every budget is in the catalog's currency, whatever its cost basis, and the bundle says so.
+        for (String basis : java.util.List.of("catalog", "reported", "reported_or_catalog")) {
+            assertThat(BundleLoader.load(TestBundles.write(dir.resolve(basis), "p.yaml", """
+                    policies:
+                      - {id: eur, kind: budget, per: [team], period: month, limit: {amount: "10", currency: EUR}, cost_basis: %s}
+                    """.formatted(basis))).problems()).extracting(p -> p.message())
+                    .containsExactly("policy eur.limit.currency: EUR but the price catalog is in USD and there are no exchange rates; use USD");
+        }
+    }
 }
