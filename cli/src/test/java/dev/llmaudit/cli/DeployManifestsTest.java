@@ -134,6 +134,7 @@ class DeployManifestsTest {
                 "topic llm.policies", List.of("Write", "Describe")));
         assertThat(acls(aclsByUser.get("rollups"))).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "topic llm.events.priced", List.of("Read", "Describe"),
+                "topic llm.policies", List.of("Read", "Describe"),
                 "topic llm.usage.rollups", List.of("Write", "Describe"),
                 "topic llm.events.dlq", List.of("Write", "Describe"),
                 "group llm-audit-rollups*", List.of("Read"),

@@ -278,6 +278,7 @@ public final class EnforcementTopology {
     static final class EvaluateProcessor implements Processor<String, LlmCallEvent, String, Evaluated> {
         private final EngineHolder engines;
         private ProcessorContext<String, Evaluated> context;
+        long advice;
 
         EvaluateProcessor(EngineHolder engines) {
             this.engines = engines;
@@ -296,6 +297,11 @@ public final class EnforcementTopology {
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             List<PolicyViolation> violations = new ArrayList<>();
             for (Finding f : e.findings()) {
+                if (f.advice()) {
+                    // Savings advice is for finance, in aggregate (the rollups' counterfactual), not for the violations topic.
+                    advice++;
+                    continue;
+                }
                 violations.add(violation(f, event, e.bundleVersion(), e.catalogVersion(), now));
             }
             PricedLlmCall priced = PricedCalls.of(event, e, engine.bundle().prices().currency(),

@@ -43,6 +43,7 @@ public final class PricedCalls {
                 .setListCost(p.entry() == null || p.entry().basis() != PriceBasis.NEGOTIATED || p.listTotal() == null ? null
                         : EnforcementTopology.money(p.listTotal(), currency))
                 .setUnpricedReason(p.reason())
+                .setResidencyRequirement(new ArrayList<>(new TreeSet<>(e.residencyRequirement())))
                 .setCatalogVersion(e.catalogVersion())
                 .setBundleVersion(e.bundleVersion())
                 .setProcessingJurisdictions(new ArrayList<>(new TreeSet<>(e.processing().jurisdictions())))

@@ -3,7 +3,6 @@ package dev.llmaudit.rollups;
 import dev.llmaudit.avro.DeadLetter;
 import dev.llmaudit.avro.PricedLlmCall;
 import dev.llmaudit.avro.UsageRollup;
-import dev.llmaudit.policy.engine.PolicyEngine;
 import dev.llmaudit.schemas.AvroTrust;
 import dev.llmaudit.schemas.registry.RegistryConfig;
 import dev.llmaudit.schemas.registry.SchemaRegistryClient;
@@ -32,16 +31,37 @@ public final class KafkaEdges {
     private KafkaEdges() {}
 
     /** Reads committed priced events; resumes from the job's committed offsets, else from the beginning. */
-    public static KafkaSource<UsageSample> pricedSource(RollupsConfig c, String bundleArchive) {
+    public static KafkaSource<UsageSample> pricedSource(RollupsConfig c) {
         var b = KafkaSource.<UsageSample>builder()
                 .setBootstrapServers(c.bootstrapServers())
                 .setTopics(c.pricedTopic())
                 .setGroupId(c.groupId())
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new PricedCallDeserializer(c.registry(), bundleArchive, c.defaultCurrency(), c.futureSkew()))
+                .setDeserializer(new PricedCallDeserializer(c.registry(), c.defaultCurrency(), c.futureSkew()))
                 .setProperties(properties(c.kafka()))
                 // The enforcer writes transactionally; never count an aborted write.
                 .setProperty("isolation.level", "read_committed");
+        if (c.bounded()) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    /**
+     * The bundle archives published on the compacted policies topic, from the beginning (the latest valid
+     * one prices the counterfactual; it is kept in broadcast state, so a restore does not need the topic).
+     */
+    public static KafkaSource<String> policiesSource(RollupsConfig c) {
+        var b = KafkaSource.<String>builder()
+                .setBootstrapServers(c.bootstrapServers())
+                .setTopics(c.policiesTopic())
+                .setGroupId(c.groupId() + "-policies")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setValueOnlyDeserializer(new org.apache.flink.api.common.serialization.SimpleStringSchema())
+                .setProperties(properties(c.kafka()))
+                .setProperty("isolation.level", "read_committed")
+                // Bundles are at most a few MB; a compacted topic with one key holds one.
+                .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024));
         if (c.bounded()) {
             b.setBounded(OffsetsInitializer.latest());
         }
@@ -91,15 +111,12 @@ public final class KafkaEdges {
      */
     static final class PricedCallDeserializer implements KafkaRecordDeserializationSchema<UsageSample> {
         private final HashMap<String, String> registry;
-        private final String bundleArchive;
         private final String defaultCurrency;
         private final java.time.Duration futureSkew;
         private transient ConfluentAvroCodec<PricedLlmCall> codec;
-        private transient PolicyEngine engine;
 
-        PricedCallDeserializer(Map<String, String> registry, String bundleArchive, String defaultCurrency, java.time.Duration futureSkew) {
+        PricedCallDeserializer(Map<String, String> registry, String defaultCurrency, java.time.Duration futureSkew) {
             this.registry = new HashMap<>(registry);
-            this.bundleArchive = bundleArchive;
             this.defaultCurrency = defaultCurrency;
             this.futureSkew = futureSkew;
         }
@@ -108,7 +125,6 @@ public final class KafkaEdges {
         public void open(DeserializationSchema.InitializationContext context) {
             AvroTrust.trustGeneratedClasses();
             codec = new ConfluentAvroCodec<>(new SchemaRegistryClient(RegistryConfig.fromMap(registry)), PricedLlmCall.class, false);
-            engine = new PolicyEngine(RollupFunctions.bundle(bundleArchive));
         }
 
         @Override
@@ -123,7 +139,7 @@ public final class KafkaEdges {
                 }
                 PricedLlmCall priced = codec.decode(record.value());
                 checkBounds(priced, java.time.Instant.now(), futureSkew);
-                sample = UsageSamples.from(priced, engine, defaultCurrency);
+                sample = UsageSamples.from(priced, defaultCurrency);
             } catch (RuntimeException e) {
                 sample = rejected(record, e);
             }

@@ -58,6 +58,10 @@ public final class RollupAccumulator {
     /** The bases of those entries' prices (published, derived (rule ...), negotiated, corrected). */
     final Set<String> priceBases = new TreeSet<>();
     final Set<String> catalogVersions = new TreeSet<>();
+    /** The bundle versions the enforcer judged the calls with. */
+    final Set<String> bundleVersions = new TreeSet<>();
+    /** True when a priced call's residency requirement is unknown (written before the enforcer recorded it). */
+    boolean requirementUnknown;
     /**
      * Jurisdictions every priced call allowed (intersection); null while no priced call had a
      * requirement. Contradictory requirements leave the impossible marker "(none)".
@@ -92,12 +96,17 @@ public final class RollupAccumulator {
             if (s.priceBasis != null) {
                 priceBases.add(s.priceBasis);
             }
-            if (!s.residencyRequirement.isEmpty()) {
+            if (s.residencyRequirement == null) {
+                requirementUnknown = true;
+            } else if (!s.residencyRequirement.isEmpty()) {
                 intersect(s.residencyRequirement);
             }
         }
         if (s.catalogVersion != null) {
             catalogVersions.add(s.catalogVersion);
+        }
+        if (s.bundleVersion != null) {
+            bundleVersions.add(s.bundleVersion);
         }
         if (s.billedCost != null) {
             billedCost = billedCost == null ? s.billedCost : billedCost.add(s.billedCost);
@@ -144,6 +153,8 @@ public final class RollupAccumulator {
         priceEntries.addAll(o.priceEntries);
         priceBases.addAll(o.priceBases);
         catalogVersions.addAll(o.catalogVersions);
+        bundleVersions.addAll(o.bundleVersions);
+        requirementUnknown |= o.requirementUnknown;
         if (o.residencyRequirement != null) {
             intersect(o.residencyRequirement);
         }

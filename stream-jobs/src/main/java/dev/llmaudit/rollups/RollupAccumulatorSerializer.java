@@ -27,7 +27,7 @@ import org.apache.flink.core.memory.DataOutputView;
 public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<RollupAccumulator> {
     private static final long serialVersionUID = 1L;
     public static final RollupAccumulatorSerializer INSTANCE = new RollupAccumulatorSerializer();
-    /** 2 added the price bases; layout 1 is still read (state written before it). */
+    /** 2 added the price bases, contracted cost, bundle versions and unknown requirements; layout 1 is still read. */
     private static final int FORMAT_VERSION = 2;
 
     @Override
@@ -91,6 +91,8 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
         }
         writeSet(out, a.priceBases);
         ExactDecimals.write(out, a.contractedCost);
+        writeSet(out, a.bundleVersions);
+        out.writeBoolean(a.requirementUnknown);
     }
 
     @Override
@@ -139,8 +141,11 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
         if (version >= 2) {
             readSet(in, a.priceBases);
             a.contractedCost = ExactDecimals.read(in);
+            readSet(in, a.bundleVersions);
+            a.requirementUnknown = in.readBoolean();
         } else {
-            // Layout 1 had no negotiated prices: what was paid is the list cost.
+            // Layout 1 had no negotiated prices: what was paid is the list cost. Its requirements were
+            // decided by the job itself, from the bundle shipped with it: known.
             a.contractedCost = a.listCost;
         }
         return a;

@@ -60,43 +60,27 @@ final class RollupFunctions {
     }
 
     /**
-     * Emits the window's rollup each time it fires: revision 0 when the watermark passes the window's
+     * Emits the window's totals each time it fires: revision 0 when the watermark passes the window's
      * end, then one more revision per late event within the allowed lateness. The revision counter is
      * per-window state, cleared with the window.
      */
-    static final class EmitRollup extends ProcessWindowFunction<RollupAccumulator, UsageRollup, String, TimeWindow> {
+    static final class EmitRollup extends ProcessWindowFunction<RollupAccumulator, PendingRollup, String, TimeWindow> {
         private final RollupGranularity granularity;
-        private final String bundleArchive;
-        private final Clock clock;
         private final ValueStateDescriptor<Integer> revisionState = new ValueStateDescriptor<>("revision", Types.INT);
-        private transient PolicyBundle bundle;
 
-        EmitRollup(RollupGranularity granularity, String bundleArchive, Clock clock) {
+        EmitRollup(RollupGranularity granularity) {
             this.granularity = granularity;
-            this.bundleArchive = bundleArchive;
-            this.clock = clock;
         }
 
         @Override
-        public void open(OpenContext context) {
-            AvroTrust.trustGeneratedClasses();
-            bundle = bundle(bundleArchive);
-        }
-
-        @Override
-        public void process(String key, Context ctx, Iterable<RollupAccumulator> totals, Collector<UsageRollup> out) throws Exception {
+        public void process(String key, Context ctx, Iterable<RollupAccumulator> totals, Collector<PendingRollup> out) throws Exception {
             ValueState<Integer> revision = ctx.windowState().getState(revisionState);
             int next = revision.value() == null ? 0 : revision.value() + 1;
             revision.update(next);
-            RollupAccumulator acc = totals.iterator().next();
             TimeWindow w = ctx.window();
-            String rollupKey = Rollups.rollupKey(granularity, w.getStart(), key);
-            try {
-                out.collect(Rollups.build(rollupKey, granularity, w.getStart(), w.getEnd(), acc, next, false, bundle, clock.instant()));
-            } catch (RuntimeException e) {
-                // Never an exception out of here: the job would restart into the same window and fail again.
-                ctx.output(RollupJob.DEAD_LETTERS, emitFailed(rollupKey, e, clock));
-            }
+            // A copy: the window keeps updating its accumulator in place while this one travels downstream.
+            out.collect(new PendingRollup(Rollups.rollupKey(granularity, w.getStart(), key), granularity.name(), w.getStart(), w.getEnd(), next,
+                    false, RollupAccumulatorSerializer.INSTANCE.copy(totals.iterator().next())));
         }
 
         @Override
@@ -106,39 +90,101 @@ final class RollupFunctions {
     }
 
     /**
-     * Turns an event that arrived after its window's allowed lateness into a correction record for
-     * that window (its own key, so compaction keeps every correction). Never a silent drop.
+     * Turns an event that arrived after its window's allowed lateness into a correction for that window
+     * (its own key, so compaction keeps every correction). Never a silent drop.
      */
-    static final class TooLateCorrection extends ProcessFunction<UsageSample, UsageRollup> {
+    static final class TooLateCorrection extends ProcessFunction<UsageSample, PendingRollup> {
         private final RollupGranularity granularity;
         private final long windowMillis;
-        private final String bundleArchive;
-        private final Clock clock;
-        private transient PolicyBundle bundle;
 
-        TooLateCorrection(RollupGranularity granularity, Duration window, String bundleArchive, Clock clock) {
+        TooLateCorrection(RollupGranularity granularity, Duration window) {
             this.granularity = granularity;
             this.windowMillis = window.toMillis();
-            this.bundleArchive = bundleArchive;
+        }
+
+        @Override
+        public void processElement(UsageSample s, Context ctx, Collector<PendingRollup> out) {
+            long start = TimeWindow.getWindowStartWithOffset(s.eventTimeMillis, 0, windowMillis);
+            String key = Rollups.correctionKey(Rollups.rollupKey(granularity, start, UsageSamples.keyOf(s)), s.eventId);
+            out.collect(new PendingRollup(key, granularity.name(), start, start + windowMillis, 0, true, new RollupAccumulator().add(s)));
+        }
+    }
+
+    /** The broadcast state holding the latest valid bundle archive published on llm.policies (key {@code current}). */
+    static final org.apache.flink.api.common.state.MapStateDescriptor<String, String> BUNDLES =
+            new org.apache.flink.api.common.state.MapStateDescriptor<>("policy-bundles", Types.STRING, Types.STRING);
+
+    /**
+     * Builds the FOCUS rollup, with the counterfactual priced by the bundle in force: the latest valid one
+     * published on {@code llm.policies} (broadcast state, so every subtask and every restore agrees), else
+     * the one shipped with the job. An invalid published bundle is refused, counted and logged; the last
+     * good one stays. A rollup that cannot be built exactly is a dead letter, never an exception that
+     * would restart the job into the same window.
+     */
+    static final class BuildRollup extends org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction<PendingRollup, String, UsageRollup> {
+        private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BuildRollup.class);
+        private final String shippedArchive;
+        private final Clock clock;
+        private transient PolicyBundle shipped;
+        private transient String loadedArchive;
+        private transient PolicyBundle loaded;
+        private transient org.apache.flink.metrics.Counter refused;
+        private transient org.apache.flink.metrics.Counter deadLetters;
+
+        BuildRollup(String shippedArchive, Clock clock) {
+            this.shippedArchive = shippedArchive;
             this.clock = clock;
         }
 
         @Override
         public void open(OpenContext context) {
             AvroTrust.trustGeneratedClasses();
-            bundle = bundle(bundleArchive);
+            shipped = bundle(shippedArchive);
+            refused = getRuntimeContext().getMetricGroup().counter("llm_audit_rollups_bundles_refused");
+            deadLetters = getRuntimeContext().getMetricGroup().counter("llm_audit_rollups_unbuildable");
         }
 
         @Override
-        public void processElement(UsageSample s, Context ctx, Collector<UsageRollup> out) {
-            long start = TimeWindow.getWindowStartWithOffset(s.eventTimeMillis, 0, windowMillis);
-            String key = Rollups.correctionKey(Rollups.rollupKey(granularity, start, UsageSamples.keyOf(s)), s.eventId);
-            try {
-                out.collect(Rollups.build(key, granularity, start, start + windowMillis, new RollupAccumulator().add(s), 0, true, bundle,
-                        clock.instant()));
-            } catch (RuntimeException e) {
-                ctx.output(RollupJob.DEAD_LETTERS, emitFailed(key, e, clock));
+        public void processBroadcastElement(String archive, Context ctx, Collector<UsageRollup> out) throws Exception {
+            if (archive == null) {
+                return;
             }
+            BundleLoader.Result r;
+            try {
+                r = BundleArchive.load(archive);
+            } catch (RuntimeException e) {
+                r = null;
+            }
+            if (r == null || !r.ok()) {
+                refused.inc();
+                LOG.error("Refusing a policy bundle from the policies topic for the counterfactual ({}); the last good one stays",
+                        r == null ? "not a bundle archive" : r.problems().size() + " problems, first: " + r.problems().get(0));
+                return;
+            }
+            ctx.getBroadcastState(BUNDLES).put("current", archive);
+        }
+
+        @Override
+        public void processElement(PendingRollup p, ReadOnlyContext ctx, Collector<UsageRollup> out) throws Exception {
+            PolicyBundle bundle = inForce(ctx.getBroadcastState(BUNDLES).get("current"));
+            try {
+                out.collect(Rollups.build(p.rollupKey, RollupGranularity.valueOf(p.granularity), p.windowStartMillis, p.windowEndMillis, p.totals,
+                        p.revision, p.correction, bundle, clock.instant()));
+            } catch (RuntimeException e) {
+                deadLetters.inc();
+                ctx.output(RollupJob.DEAD_LETTERS, emitFailed(p.rollupKey, e, clock));
+            }
+        }
+
+        private PolicyBundle inForce(String archive) {
+            if (archive == null) {
+                return shipped;
+            }
+            if (!archive.equals(loadedArchive)) {
+                loaded = bundle(archive);
+                loadedArchive = archive;
+            }
+            return loaded;
         }
     }
 

@@ -23,9 +23,12 @@ import org.apache.flink.util.OutputTag;
  *
  * <pre>
  * samples ─ split-rejected ─┬─ dead letters
- *                           └─ keyBy(dimensions) ─ closed-window guard ─┬─ hourly windows ─┬─ rollups (revision 0, 1, ...)
+ *                           └─ keyBy(dimensions) ─ closed-window guard ─┬─ hourly windows ─┬─ totals (revision 0, 1, ...)
  *                                                                       │                  └─ too late ─ corrections
  *                                                                       └─ daily windows ─ (same)
+ * totals + corrections ─ build rollup (counterfactual with the bundle in force) ─ rollups
+ *                                  ▲
+ * llm.policies ────── broadcast ───┘
  * </pre>
  *
  * Every operator has a stable uid so a job restored from a checkpoint or savepoint finds its state.
@@ -49,17 +52,18 @@ public final class RollupJob {
     }
 
     /** One granularity's tumbling event-time windows with allowed lateness; too-late events to the side output. */
-    static SingleOutputStreamOperator<UsageRollup> windows(KeyedStream<UsageSample, String> byDimensions, RollupGranularity g,
-                                                          RollupSettings settings, String bundleArchive, Clock clock,
-                                                          OutputTag<UsageSample> tooLate) {
+    static SingleOutputStreamOperator<PendingRollup> windows(KeyedStream<UsageSample, String> byDimensions, RollupGranularity g,
+                                                            RollupSettings settings, OutputTag<UsageSample> tooLate) {
         return byDimensions
                 .window(TumblingEventTimeWindows.of(WINDOWS.get(g)))
                 .allowedLateness(settings.allowedLateness())
                 .sideOutputLateData(tooLate)
-                .aggregate(new RollupFunctions.Aggregate(), new RollupFunctions.EmitRollup(g, bundleArchive, clock),
-                        TypeInformation.of(RollupAccumulator.class), TypeInformation.of(RollupAccumulator.class), ROLLUP_TYPE)
+                .aggregate(new RollupFunctions.Aggregate(), new RollupFunctions.EmitRollup(g),
+                        TypeInformation.of(RollupAccumulator.class), TypeInformation.of(RollupAccumulator.class), PENDING_TYPE)
                 .uid(g + "-rollups").name(label(g) + " rollups");
     }
+
+    static final TypeInformation<PendingRollup> PENDING_TYPE = TypeInformation.of(PendingRollup.class);
 
     private static String label(RollupGranularity g) {
         return g == RollupGranularity.hour ? "hourly" : "daily";
@@ -67,10 +71,12 @@ public final class RollupJob {
 
     /**
      * @param samples usage samples with event-time timestamps and watermarks already assigned
-     * @param bundleArchive the packed policy bundle whose catalogs price the counterfactual (may be null)
+     * @param bundles archives published on llm.policies (may be null: the shipped bundle then prices every counterfactual)
+     * @param shippedArchive the packed policy bundle shipped with the job, in force until one is published (may be null)
      * @param clock stamps x_UpdatedAt and failed_at
      */
-    public static Outputs build(DataStream<UsageSample> samples, RollupSettings settings, String bundleArchive, Clock clock) {
+    public static Outputs build(DataStream<UsageSample> samples, DataStream<String> bundles, RollupSettings settings, String shippedArchive,
+                                Clock clock) {
         SingleOutputStreamOperator<UsageSample> accepted = samples
                 .process(new RollupFunctions.SplitRejected(DEAD_LETTERS, clock), TypeInformation.of(UsageSample.class))
                 .uid("split-rejected").name("split rejected records");
@@ -85,22 +91,27 @@ public final class RollupJob {
                         new ClosedWindowGuard(settings.allowedLateness().toMillis(), open, closed))
                 .uid("closed-window-guard");
 
-        DataStream<UsageRollup> all = null;
-        DataStream<DeadLetter> deadLetters = accepted.getSideOutput(DEAD_LETTERS);
+        DataStream<PendingRollup> pending = null;
         for (RollupGranularity g : RollupGranularity.values()) {
             OutputTag<UsageSample> tooLate = tooLateTag(g);
             // The guard's outputs keep the keyed partitioning (same subtask), so they may be used as keyed again.
             KeyedStream<UsageSample, String> byDimensions =
                     DataStreamUtils.reinterpretAsKeyedStream(guarded.getSideOutput(open.get(g)), UsageSamples::keyOf, Types.STRING);
-            SingleOutputStreamOperator<UsageRollup> rollups = windows(byDimensions, g, settings, bundleArchive, clock, tooLate);
-            SingleOutputStreamOperator<UsageRollup> corrections = rollups.getSideOutput(tooLate).union(guarded.getSideOutput(closed.get(g)))
-                    .process(new RollupFunctions.TooLateCorrection(g, WINDOWS.get(g), bundleArchive, clock), ROLLUP_TYPE)
+            SingleOutputStreamOperator<PendingRollup> rollups = windows(byDimensions, g, settings, tooLate);
+            SingleOutputStreamOperator<PendingRollup> corrections = rollups.getSideOutput(tooLate).union(guarded.getSideOutput(closed.get(g)))
+                    .process(new RollupFunctions.TooLateCorrection(g, WINDOWS.get(g)), PENDING_TYPE)
                     .uid(g + "-corrections").name(label(g) + " corrections");
-            DataStream<UsageRollup> both = rollups.union(corrections);
-            all = all == null ? both : all.union(both);
-            // Rollups that could not be built (impossible sums) are dead letters, not job failures.
-            deadLetters = deadLetters.union(rollups.getSideOutput(DEAD_LETTERS), corrections.getSideOutput(DEAD_LETTERS));
+            DataStream<PendingRollup> both = rollups.union(corrections);
+            pending = pending == null ? both : pending.union(both);
         }
-        return new Outputs(all, deadLetters);
+        // The counterfactual follows the bundle published on llm.policies (broadcast to every subtask).
+        DataStream<String> published = bundles != null ? bundles
+                : samples.getExecutionEnvironment().fromData(Types.STRING, "").filter(x -> false).name("no published bundles");
+        SingleOutputStreamOperator<UsageRollup> built = pending.connect(published.broadcast(RollupFunctions.BUNDLES))
+                .process(new RollupFunctions.BuildRollup(shippedArchive, clock), ROLLUP_TYPE)
+                .uid("build-rollups").name("FOCUS rollups with counterfactual");
+        // Rollups that could not be built (impossible sums) are dead letters, not job failures.
+        DataStream<DeadLetter> deadLetters = accepted.getSideOutput(DEAD_LETTERS).union(built.getSideOutput(DEAD_LETTERS));
+        return new Outputs(built, deadLetters);
     }
 }

@@ -89,6 +89,8 @@ public final class Rollups {
                 .setTags(tags)
                 .setXCatalogVersion(a.catalogVersions.isEmpty() ? null : String.join(",", a.catalogVersions))
                 .setXPriceBasis(a.priceBases.isEmpty() ? null : String.join(",", a.priceBases))
+                .setXBundleVersions(a.bundleVersions.isEmpty() ? null : String.join(",", a.bundleVersions))
+                .setXCounterfactualBundleVersion(bundle == null ? null : bundle.version())
                 .setXUpdatedAt(now);
         counterfactual(a, windowStartMillis, bundle, currency).ifPresent(alt -> {
             BigDecimal altCost = alt.cost().total();
@@ -117,6 +119,10 @@ public final class Rollups {
     static Optional<Alternatives.Alternative> counterfactual(RollupAccumulator a, long windowStartMillis, PolicyBundle bundle,
                                                              String currency) {
         if (bundle == null || a.model == null || a.listCost.signum() == 0 && a.pricedInputTokens + a.pricedOutputTokens == 0) {
+            return Optional.empty();
+        }
+        if (a.requirementUnknown) {
+            // Where the data had to stay is unknown for some calls: no compliant route can be claimed.
             return Optional.empty();
         }
         Set<String> requirement = a.residencyRequirement == null ? Set.of() : a.residencyRequirement;

@@ -20,14 +20,15 @@ import java.util.Map;
  * @param createTopics create the output topics (rollups compacted, dead letters) when missing
  */
 public record RollupsConfig(String jobName, String bootstrapServers, Map<String, String> registry, Path bundleDir,
-                            String pricedTopic, String rollupsTopic, String dlqTopic, String groupId, String transactionalIdPrefix,
+                            String pricedTopic, String policiesTopic, String rollupsTopic, String dlqTopic, String groupId,
+                            String transactionalIdPrefix,
                             Duration transactionTimeout, Duration outOfOrderness, Duration idleness, Duration allowedLateness,
                             Duration checkpointInterval, Path checkpointDir, int parallelism, boolean bounded, String defaultCurrency,
                             boolean createTopics, Integer topicPartitions, Duration futureSkew, Map<String, String> kafka,
                             Map<String, String> flink) {
     public static final List<String> KEYS = List.of("job.name", "bootstrap.servers", "schema.registry.url",
             "schema.registry.basic.auth.user.info", "schema.registry.ssl.truststore.location",
-            "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type", "bundle.dir", "topic.priced", "topic.rollups", "topic.dlq", "group.id",
+            "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type", "bundle.dir", "topic.priced", "topic.policies", "topic.rollups", "topic.dlq", "group.id",
             "transactional.id.prefix", "transaction.timeout", "out.of.orderness", "idleness", "allowed.lateness",
             "checkpoint.interval", "checkpoint.dir", "parallelism", "bounded", "default.currency", "create.topics", "topic.partitions",
             "event.future.skew");
@@ -62,7 +63,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
         try {
             String dir = s.get("checkpoint.dir", null);
             return new RollupsConfig(s.get("job.name", "llm-audit-rollups"), s.get("bootstrap.servers", "localhost:9092"), s.registry(),
-                    Path.of(s.get("bundle.dir", "policies/bundle")), s.get("topic.priced", topics.priced()),
+                    Path.of(s.get("bundle.dir", "policies/bundle")), s.get("topic.priced", topics.priced()), s.get("topic.policies", topics.policies()),
                     s.get("topic.rollups", DEFAULT_ROLLUPS_TOPIC), s.get("topic.dlq", topics.dlq()), s.get("group.id", "llm-audit-rollups"),
                     s.get("transactional.id.prefix", "llm-audit-rollups"), Duration.parse(s.get("transaction.timeout", "PT10M")),
                     Duration.parse(s.get("out.of.orderness", "PT30S")), Duration.parse(s.get("idleness", "PT1M")),
@@ -88,7 +89,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
     }
 
     public RollupsConfig withCheckpointDir(Path dir) {
-        return new RollupsConfig(jobName, bootstrapServers, registry, bundleDir, pricedTopic, rollupsTopic, dlqTopic, groupId,
+        return new RollupsConfig(jobName, bootstrapServers, registry, bundleDir, pricedTopic, policiesTopic, rollupsTopic, dlqTopic, groupId,
                 transactionalIdPrefix, transactionTimeout, outOfOrderness, idleness, allowedLateness, checkpointInterval, dir, parallelism,
                 bounded, defaultCurrency, createTopics, topicPartitions, futureSkew, kafka, flink);
     }

@@ -89,9 +89,11 @@ public final class RollupsMain {
         if (c.createTopics()) {
             Topics.ensure(c.bootstrapServers(), c.kafka(), c.outputTopics(), c.topicPartitions());
         }
-        DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c, archive), watermarks(c), "priced events")
+        DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c), watermarks(c), "priced events")
                 .uid("priced-events-source");
-        RollupJob.Outputs out = RollupJob.build(samples, c.settings(), archive, clock);
+        DataStream<String> bundles = env.fromSource(KafkaEdges.policiesSource(c), WatermarkStrategy.noWatermarks(), "published bundles")
+                .uid("policies-source");
+        RollupJob.Outputs out = RollupJob.build(samples, bundles, c.settings(), archive, clock);
         out.rollups().sinkTo(KafkaEdges.rollupSink(c)).uid("rollups-sink").name("llm.usage.rollups (exactly once)");
         out.deadLetters().sinkTo(KafkaEdges.deadLetterSink(c)).uid("dead-letter-sink").name("dead letters (exactly once)");
     }

@@ -47,8 +47,13 @@ public class UsageSample {
     /** published, derived (rule id), negotiated, corrected; null unless priced. */
     public String priceBasis;
     public String catalogVersion;
-    /** Jurisdictions the call's data had to stay in (sorted); empty = no requirement. */
+    /**
+     * Jurisdictions the call's data had to stay in (sorted), as the enforcer decided; empty = no requirement;
+     * null = unknown (a record written before the enforcer recorded it): no counterfactual is claimed then.
+     */
     public List<String> residencyRequirement = List.of();
+    /** The policy bundle version the enforcer judged the call with. */
+    public String bundleVersion;
 
     /** {@link UsageSamples#dimensionKey} of the fields above, computed once; null for rejected records. */
     public String dimensionKey;

@@ -4,7 +4,6 @@ import dev.llmaudit.avro.CallStatus;
 import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.avro.PricedLlmCall;
 import dev.llmaudit.policy.avro.LlmCalls;
-import dev.llmaudit.policy.engine.PolicyEngine;
 import dev.llmaudit.policy.model.LlmCall;
 import java.util.ArrayList;
 import java.util.TreeSet;
@@ -14,11 +13,12 @@ public final class UsageSamples {
     private UsageSamples() {}
 
     /**
-     * @param engine the policy engine whose residency policies decide which alternatives would have
-     *     been compliant for this call (the counterfactual cost)
+     * Everything comes from the priced record, as the enforcer decided it (cost, entry, basis, residency
+     * requirement, bundle version): the rollups count, they do not judge again.
+     *
      * @param defaultCurrency the billing currency of calls that carry no cost at all
      */
-    public static UsageSample from(PricedLlmCall priced, PolicyEngine engine, String defaultCurrency) {
+    public static UsageSample from(PricedLlmCall priced, String defaultCurrency) {
         LlmCallEvent e = priced.getEvent();
         LlmCall call = LlmCalls.from(e);
         UsageSample s = new UsageSample();
@@ -61,7 +61,8 @@ public final class UsageSamples {
         s.priceBasis = priced.getPriceBasis() == null ? null
                 : priced.getPriceRule() == null ? priced.getPriceBasis() : priced.getPriceBasis() + " (rule " + priced.getPriceRule() + ")";
         s.catalogVersion = priced.getCatalogVersion();
-        s.residencyRequirement = new ArrayList<>(new TreeSet<>(engine.residencyRequirement(call)));
+        s.residencyRequirement = priced.getResidencyRequirement() == null ? null : new ArrayList<>(new TreeSet<>(priced.getResidencyRequirement()));
+        s.bundleVersion = priced.getBundleVersion();
         s.dimensionKey = dimensionKey(s);
         return s;
     }

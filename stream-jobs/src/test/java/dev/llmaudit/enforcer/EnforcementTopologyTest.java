@@ -123,6 +123,7 @@ class EnforcementTopologyTest {
         assertThat(p.getPriceBasis()).isEqualTo("published");
         assertThat(p.getPriceRule()).isNull();
         assertThat(p.getProcessingJurisdictions()).containsExactly("*");
+        assertThat(p.getResidencyRequirement()).as("EU pii of an -eu tenant: decided here, counted downstream").containsExactly("eu");
         assertThat(p.getResidencyOk()).isFalse();
 
         List<PolicyViolation> found = violations.readValuesToList();
@@ -236,6 +237,31 @@ class EnforcementTopologyTest {
         policies.pipeInput("bundle", BundleArchive.pack(broken));
         send(call("after-broken", "2026-11-02T10:00:01Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\""));
         assertThat(priced.readValue().getBundleVersion()).as("the last good bundle stays in force").isEqualTo("2026.11.2");
+    }
+
+    @Test
+    void savingsAdviceStaysOffTheViolationsTopicUnlessItCrossesTheViolationThresholds(@TempDir Path dir) throws IOException {
+        // gpt-oss-120b in eu-central-1 (0.20 / 0.79) is 25 % dearer than eu-north-1 (0.15 / 0.60): advice, for finance.
+        String gptOss = ",\"request_model\":\"openai.gpt-oss-120b-1:0\"";
+        send(call("advice-1", "2026-11-02T10:00:00Z", gptOss));
+        PricedLlmCall p = priced.readValue();
+        assertThat(p.getPricingStatus()).isEqualTo(PricingStatus.priced);
+        assertThat(p.getViolationIds()).isEmpty();
+        assertThat(violations.readValuesToList()).isEmpty();
+
+        // A bundle that calls a saving of over 20 % and over 0.00005 USD a call a violation ("a premium route for no reason").
+        Path strict = copy(BUNDLE, dir.resolve("strict"));
+        Files.writeString(strict.resolve("policies/advisories.yaml"), Files.readString(strict.resolve("policies/advisories.yaml"))
+                .replace("    min_saving_percent: 5\n", "    min_saving_percent: 5\n    violation_saving_percent: 20\n"
+                        + "    violation_saving: {amount: \"0.00005\", currency: USD}\n"));
+        policies.pipeInput("bundle", BundleArchive.pack(strict));
+        send(call("advice-2", "2026-11-02T10:00:01Z", gptOss));
+        List<PolicyViolation> raised = violations.readValuesToList();
+        assertThat(raised).singleElement().satisfies(v -> {
+            assertThat(v.getPolicyId()).isEqualTo("cheaper-compliant-offer");
+            assertThat(v.getMessage()).contains("on aws eu-north-1 (openai.gpt-oss-120b-1:0)").contains("(saving 0.000088 USD, 24.58%)");
+        });
+        assertThat(priced.readValue().getViolationIds()).containsExactly(raised.get(0).getViolationId());
     }
 
     static Path copy(Path from, Path to) throws IOException {

@@ -83,14 +83,13 @@ class ClosedWindowGuardTest {
     @SuppressWarnings("unchecked")
     void aRestoredWindowOperatorAloneWouldReopenAPurgedWindow() throws Exception {
         Instant hour = DAY.plus(Duration.ofHours(10));
-        java.util.function.Supplier<KeyedOneInputStreamOperatorTestHarness<String, UsageSample, UsageRollup>> windows = () -> {
+        java.util.function.Supplier<KeyedOneInputStreamOperatorTestHarness<String, UsageSample, PendingRollup>> windows = () -> {
             var env = org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
             var op = RollupJob.windows(env.fromData(UsageSample.class, new UsageSample()).keyBy(UsageSamples::keyOf, Types.STRING),
-                    RollupGranularity.hour, new RollupSettings(LATENESS, "USD"), PricedEvents.ARCHIVE, java.time.Clock.systemUTC(),
-                    RollupJob.tooLateTag(RollupGranularity.hour));
+                    RollupGranularity.hour, new RollupSettings(LATENESS, "USD"), RollupJob.tooLateTag(RollupGranularity.hour));
             try {
                 return new KeyedOneInputStreamOperatorTestHarness<>(
-                        ((org.apache.flink.streaming.api.transformations.OneInputTransformation<UsageSample, UsageRollup>) op.getTransformation())
+                        ((org.apache.flink.streaming.api.transformations.OneInputTransformation<UsageSample, PendingRollup>) op.getTransformation())
                                 .getOperator(), UsageSamples::keyOf, Types.STRING);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -104,7 +103,7 @@ class ClosedWindowGuardTest {
                 before.processElement(new StreamRecord<>(s, s.eventTimeMillis));
             }
             before.processWatermark(hour.plus(Duration.ofHours(3)).toEpochMilli());
-            assertThat(before.extractOutputValues()).extracting(UsageRollup::getXRequestCount).containsExactly(5L);
+            assertThat(before.extractOutputValues()).extracting(p -> p.totals.requests()).containsExactly(5L);
             assertThat(before.numKeyedStateEntries()).isZero();
             checkpoint = before.snapshot(1L, 0L);
         }
@@ -114,7 +113,7 @@ class ClosedWindowGuardTest {
             UsageSample replayed = PricedEvents.sample(PricedEvents.call("replayed", hour.plusSeconds(600), 4, new Random(1)));
             after.processElement(new StreamRecord<>(replayed, replayed.eventTimeMillis));
             after.processWatermark(hour.plus(Duration.ofHours(3)).toEpochMilli());
-            assertThat(after.extractOutputValues()).extracting(UsageRollup::getXRevision, UsageRollup::getXRequestCount)
+            assertThat(after.extractOutputValues()).extracting(p -> p.revision, p -> p.totals.requests())
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(0, 1L));
         }
     }

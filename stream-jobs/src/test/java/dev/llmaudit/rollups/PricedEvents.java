@@ -51,7 +51,7 @@ final class PricedEvents {
     }
 
     static UsageSample sample(LlmCallEvent e) {
-        return UsageSamples.from(price(e), ENGINE, "USD");
+        return UsageSamples.from(price(e), "USD");
     }
 
     /** Calls of 8 kinds spread uniformly over [start, start + span), in random order of time. */

@@ -98,7 +98,7 @@ class RollupJobTest {
         env.setParallelism(2);
         DataStream<UsageSample> samples = env.fromData(UsageSample.class, input.toArray(UsageSample[]::new)).setParallelism(1)
                 .assignTimestampsAndWatermarks(perEvent(Duration.ofMinutes(10))).setParallelism(1);
-        RollupJob.Outputs out = RollupJob.build(samples, new RollupSettings(Duration.ofHours(1), "USD"), PricedEvents.ARCHIVE,
+        RollupJob.Outputs out = RollupJob.build(samples, null, new RollupSettings(Duration.ofHours(1), "USD"), PricedEvents.ARCHIVE,
                 Clock.systemUTC());
         CloseableIterator<UsageRollup> rollupIt = out.rollups().collectAsync();
         CloseableIterator<DeadLetter> deadIt = out.deadLetters().collectAsync();
@@ -145,7 +145,7 @@ class RollupJobTest {
         env.setParallelism(1);
         DataStream<UsageSample> samples = env.fromData(UsageSample.class, input.toArray(UsageSample[]::new))
                 .assignTimestampsAndWatermarks(perEvent(Duration.ofMinutes(10)));
-        RollupJob.Outputs out = RollupJob.build(samples, new RollupSettings(Duration.ofHours(1), "USD"), PricedEvents.ARCHIVE, Clock.systemUTC());
+        RollupJob.Outputs out = RollupJob.build(samples, null, new RollupSettings(Duration.ofHours(1), "USD"), PricedEvents.ARCHIVE, Clock.systemUTC());
         CloseableIterator<UsageRollup> rollupIt = out.rollups().collectAsync();
         CloseableIterator<DeadLetter> deadIt = out.deadLetters().collectAsync();
         env.execute("impossible-sum");

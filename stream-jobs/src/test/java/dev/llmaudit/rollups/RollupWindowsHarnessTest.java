@@ -36,17 +36,17 @@ class RollupWindowsHarnessTest {
     static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-02T12:00:00Z"), ZoneOffset.UTC);
 
     final OutputTag<UsageSample> tooLate = RollupJob.tooLateTag(RollupGranularity.hour);
-    KeyedOneInputStreamOperatorTestHarness<String, UsageSample, UsageRollup> harness;
+    KeyedOneInputStreamOperatorTestHarness<String, UsageSample, PendingRollup> harness;
 
     @BeforeEach
     @SuppressWarnings("unchecked")
     void setUp() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SingleOutputStreamOperator<UsageRollup> windows = RollupJob.windows(
+        SingleOutputStreamOperator<PendingRollup> windows = RollupJob.windows(
                 env.fromData(UsageSample.class, PricedEvents.sample(call("seed", HOUR, 4))).keyBy(UsageSamples::keyOf, Types.STRING),
-                RollupGranularity.hour, new RollupSettings(LATENESS, "USD"), PricedEvents.ARCHIVE, CLOCK, tooLate);
-        OneInputStreamOperator<UsageSample, UsageRollup> operator =
-                ((OneInputTransformation<UsageSample, UsageRollup>) windows.getTransformation()).getOperator();
+                RollupGranularity.hour, new RollupSettings(LATENESS, "USD"), tooLate);
+        OneInputStreamOperator<UsageSample, PendingRollup> operator =
+                ((OneInputTransformation<UsageSample, PendingRollup>) windows.getTransformation()).getOperator();
         harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, UsageSamples::keyOf, Types.STRING);
         harness.open();
     }
@@ -64,6 +64,16 @@ class RollupWindowsHarnessTest {
         harness.processElement(new StreamRecord<>(PricedEvents.sample(call(id, t, 4)), t.toEpochMilli()));
     }
 
+    /** What the job's build step makes of the window's output (the counterfactual with the shipped bundle). */
+    static UsageRollup built(PendingRollup p) {
+        return Rollups.build(p.rollupKey, RollupGranularity.valueOf(p.granularity), p.windowStartMillis, p.windowEndMillis, p.totals,
+                p.revision, p.correction, PricedEvents.ENGINE.bundle(), CLOCK.instant());
+    }
+
+    List<UsageRollup> output() {
+        return harness.extractOutputValues().stream().map(RollupWindowsHarnessTest::built).toList();
+    }
+
     static BigDecimal cost(String id, Instant t) {
         return PricedEvents.sample(call(id, t, 4)).cost;
     }
@@ -73,10 +83,10 @@ class RollupWindowsHarnessTest {
         send("a", HOUR.plusSeconds(60));
         send("b", HOUR.plusSeconds(1800));
         send("next-hour", HOUR.plusSeconds(3700));
-        assertThat(harness.extractOutputValues()).as("nothing before the watermark passes the hour").isEmpty();
+        assertThat(output()).as("nothing before the watermark passes the hour").isEmpty();
 
         harness.processWatermark(HOUR.plusSeconds(3600).toEpochMilli());
-        List<UsageRollup> out = harness.extractOutputValues();
+        List<UsageRollup> out = output();
         assertThat(out).hasSize(1);
         UsageRollup first = out.get(0);
         assertThat(first.getXRevision()).isZero();
@@ -88,7 +98,7 @@ class RollupWindowsHarnessTest {
         // Late but within the allowed lateness: the same key again, revision 1, with the new totals.
         harness.processWatermark(HOUR.plusSeconds(3600 + 600).toEpochMilli());
         send("late", HOUR.plusSeconds(900));
-        out = harness.extractOutputValues();
+        out = output();
         assertThat(out).hasSize(2);
         UsageRollup revised = out.get(1);
         assertThat(revised.getXRollupKey()).isEqualTo(first.getXRollupKey());
@@ -100,7 +110,7 @@ class RollupWindowsHarnessTest {
         // Past the allowed lateness: the window is gone; the event goes to the too-late output.
         harness.processWatermark(HOUR.plusSeconds(3600).plus(LATENESS).toEpochMilli());
         send("too-late", HOUR.plusSeconds(1200));
-        assertThat(harness.extractOutputValues()).hasSize(2);
+        assertThat(output()).hasSize(2);
         assertThat(harness.getSideOutput(tooLate)).extracting(r -> r.getValue().eventId).containsExactly("too-late");
     }
 
@@ -114,7 +124,7 @@ class RollupWindowsHarnessTest {
 
         harness.processWatermark(HOUR.plus(Duration.ofHours(6)).toEpochMilli());
 
-        assertThat(harness.extractOutputValues()).extracting(UsageRollup::getXRequestCount).containsExactly(12L, 12L, 12L, 12L, 2L);
+        assertThat(output()).extracting(UsageRollup::getXRequestCount).containsExactly(12L, 12L, 12L, 12L, 2L);
         assertThat(harness.numKeyedStateEntries()).as("window contents and revision counters are cleared").isZero();
         assertThat(harness.numEventTimeTimers()).as("no timer outlives its window").isZero();
     }
@@ -122,11 +132,11 @@ class RollupWindowsHarnessTest {
     @Test
     void aTooLateEventBecomesACorrectionForItsOwnWindowUnderItsOwnKey() throws Exception {
         UsageSample s = PricedEvents.sample(call("stray", HOUR.plusSeconds(1234), 4));
-        OneInputStreamOperatorTestHarness<UsageSample, UsageRollup> corrections = ProcessFunctionTestHarnesses.forProcessFunction(
-                new RollupFunctions.TooLateCorrection(RollupGranularity.hour, Duration.ofHours(1), PricedEvents.ARCHIVE, CLOCK));
+        OneInputStreamOperatorTestHarness<UsageSample, PendingRollup> corrections = ProcessFunctionTestHarnesses.forProcessFunction(
+                new RollupFunctions.TooLateCorrection(RollupGranularity.hour, Duration.ofHours(1)));
         corrections.processElement(s, s.eventTimeMillis);
 
-        UsageRollup c = corrections.extractOutputValues().get(0);
+        UsageRollup c = built(corrections.extractOutputValues().get(0));
         assertThat(c.getXIsCorrection()).isTrue();
         assertThat(c.getXRollupKey()).isEqualTo(Rollups.correctionKey(
                 Rollups.rollupKey(RollupGranularity.hour, HOUR.toEpochMilli(), UsageSamples.keyOf(s)), "stray"));
@@ -134,5 +144,57 @@ class RollupWindowsHarnessTest {
         assertThat(c.getXRequestCount()).isEqualTo(1);
         assertThat(c.getListCost().getAmount()).isEqualByComparingTo(s.cost);
         corrections.close();
+    }
+
+    @Test
+    void theCounterfactualFollowsTheBundlePublishedOnThePoliciesTopic(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        RollupFunctions.BuildRollup build = new RollupFunctions.BuildRollup(PricedEvents.ARCHIVE, CLOCK);
+        var h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(build, RollupFunctions.BUNDLES);
+        UsageSample s = PricedEvents.sample(call("cf-1", HOUR.plusSeconds(60), 3));   // EU pii through a global profile
+        java.util.function.Supplier<PendingRollup> pending = () -> new PendingRollup("k", "hour", HOUR.toEpochMilli(),
+                HOUR.plusSeconds(3600).toEpochMilli(), 0, false, new RollupAccumulator().add(s));
+
+        h.processElement(pending.get(), s.eventTimeMillis);
+        assertThat(h.extractOutputValues().get(0).getXCounterfactualBundleVersion()).as("the shipped bundle").isEqualTo("2026.11.1");
+        assertThat(h.extractOutputValues().get(0).getXBundleVersions()).as("what the enforcer used").isEqualTo("2026.11.1");
+
+        // A new bundle is published: its catalogs price the next rollups.
+        java.nio.file.Path copy = dir.resolve("bundle");
+        try (var files = java.nio.file.Files.walk(PricedEvents.BUNDLE)) {
+            for (java.nio.file.Path f : files.sorted().toList()) {
+                java.nio.file.Path to = copy.resolve(PricedEvents.BUNDLE.relativize(f).toString());
+                if (java.nio.file.Files.isDirectory(f)) {
+                    java.nio.file.Files.createDirectories(to);
+                } else {
+                    java.nio.file.Files.copy(f, to);
+                }
+            }
+        }
+        java.nio.file.Files.writeString(copy.resolve("bundle.yaml"), java.nio.file.Files.readString(copy.resolve("bundle.yaml"))
+                .replace("2026.11.1", "2026.12.9"));
+        h.processBroadcastElement(dev.llmaudit.policy.load.BundleArchive.pack(copy), s.eventTimeMillis);
+        h.processElement(pending.get(), s.eventTimeMillis);
+        assertThat(h.extractOutputValues().get(1).getXCounterfactualBundleVersion()).isEqualTo("2026.12.9");
+
+        // An invalid one is refused: the last good bundle stays.
+        h.processBroadcastElement("not a bundle archive", s.eventTimeMillis);
+        h.processElement(pending.get(), s.eventTimeMillis);
+        assertThat(h.extractOutputValues().get(2).getXCounterfactualBundleVersion()).isEqualTo("2026.12.9");
+        assertThat(h.extractOutputValues().get(2).getXCheapestAlternativeCost()).isNotNull();
+        h.close();
+    }
+
+    @Test
+    void aRecordWrittenBeforeTheEnforcerRecordedResidencyGetsNoCounterfactual() throws Exception {
+        UsageSample known = PricedEvents.sample(call("k-1", HOUR.plusSeconds(60), 3));
+        UsageSample unknown = PricedEvents.sample(call("u-1", HOUR.plusSeconds(61), 3));
+        unknown.residencyRequirement = null;
+        UsageRollup withKnown = built(new PendingRollup("k", "hour", HOUR.toEpochMilli(), HOUR.plusSeconds(3600).toEpochMilli(), 0, false,
+                new RollupAccumulator().add(known)));
+        UsageRollup withUnknown = built(new PendingRollup("k", "hour", HOUR.toEpochMilli(), HOUR.plusSeconds(3600).toEpochMilli(), 0, false,
+                new RollupAccumulator().add(known).add(unknown)));
+        assertThat(withKnown.getXCheapestAlternative()).isNotNull();
+        assertThat(withUnknown.getXCheapestAlternative()).as("where the data had to stay is unknown for one call").isNull();
     }
 }

@@ -102,9 +102,9 @@ class RollupsFailureIT {
 
         StreamExecutionEnvironment env = RollupsMain.environment(c);
         String archive = RollupsMain.packBundle(c.bundleDir());
-        DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c, archive), RollupsMain.watermarks(c), "priced events")
+        DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c), RollupsMain.watermarks(c), "priced events")
                 .map(new FailOnceAfterCheckpoint(), TypeInformation.of(UsageSample.class)).uid("fail-once");
-        RollupJob.Outputs out = RollupJob.build(samples, c.settings(), archive, Clock.systemUTC());
+        RollupJob.Outputs out = RollupJob.build(samples, null, c.settings(), archive, Clock.systemUTC());
         out.rollups().sinkTo(KafkaEdges.rollupSink(c)).uid("rollups-sink");
         out.deadLetters().sinkTo(KafkaEdges.deadLetterSink(c)).uid("dead-letter-sink");
         env.execute("rollups-failure-it");
@@ -150,7 +150,7 @@ class RollupsFailureIT {
             calls = calls.stream().sorted(java.util.Comparator.comparing(e -> arrival(e))).toList();
             for (int i = 0; i < calls.size(); i++) {
                 PricedLlmCall priced = PricedEvents.price(calls.get(i));
-                samples.add(UsageSamples.from(priced, PricedEvents.ENGINE, "USD"));
+                samples.add(UsageSamples.from(priced, "USD"));
                 producer.send(new ProducerRecord<>(topic, priced.getEvent().getEventId(), priced));
                 if (i % 7_000 == 0) {
                     raw.send(new ProducerRecord<>(topic, "bad-" + i, "{\"not\":\"avro\"}".getBytes()));

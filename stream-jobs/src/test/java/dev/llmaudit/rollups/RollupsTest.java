@@ -34,7 +34,7 @@ class RollupsTest {
     void aSampleCarriesTheEnforcersExactCostAndTheCallsResidencyRequirement() {
         LlmCallEvent e = kind(1, "s1");   // EU pii through an Azure global deployment
         PricedLlmCall priced = PricedEvents.price(e);
-        UsageSample s = UsageSamples.from(priced, PricedEvents.ENGINE, "USD");
+        UsageSample s = UsageSamples.from(priced, "USD");
 
         assertThat(s.cost).isEqualByComparingTo(priced.getCost().getAmount());
         assertThat(s.currency).isEqualTo("USD");
@@ -204,7 +204,7 @@ class RollupsTest {
         assertThat(priced.getListCost().getAmount()).isEqualByComparingTo("4.95");     // 3.30 + 1.65
         assertThat(priced.getPriceBasis()).isEqualTo("negotiated");
 
-        RollupAccumulator acc = new RollupAccumulator().add(UsageSamples.from(priced, engine, "USD"))
+        RollupAccumulator acc = new RollupAccumulator().add(UsageSamples.from(priced, "USD"))
                 .add(PricedEvents.sample(bedrock("n2", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", 1_000_000, 100_000)));
         UsageRollup r = Rollups.build("k", RollupGranularity.day, DAY, DAY + 86_400_000, acc, 0, false, engine.bundle(), T);
         assertThat(r.getListCost().getAmount()).isEqualByComparingTo("9.90");

@@ -10,10 +10,13 @@ import java.util.List;
 /**
  * The engine's verdict on one call: where it was processed, what it cost (with catalog version and
  * entry), the findings of stateless policies, and what it adds to each budget. Budget threshold
- * crossings are not here: they need state across calls ({@link BudgetLedger}).
+ * crossings are not here: they need state across calls ({@link BudgetLedger}). The residency requirement
+ * is the set of jurisdictions the call's data had to stay in (its own {@code data_residency} and every
+ * applicable residency policy; empty = none): downstream jobs take it from here instead of deciding again.
  */
 public record Evaluation(LlmCall call, ProcessingLocation processing, Pricing pricing, List<Finding> findings,
-                         List<BudgetContribution> budgetContributions, String bundleVersion, String catalogVersion) {
+                         List<BudgetContribution> budgetContributions, String bundleVersion, String catalogVersion,
+                         java.util.Set<String> residencyRequirement) {
     public Evaluation {
         // The engine hands over fresh lists; wrap rather than copy (this runs once per event).
         findings = java.util.Collections.unmodifiableList(findings);

@@ -66,7 +66,8 @@ public final class PolicyEngine {
                 }
             }
         }
-        return new Evaluation(call, location, pricing, findings, budgets, bundle.version(), bundle.prices().version());
+        return new Evaluation(call, location, pricing, findings, budgets, bundle.version(), bundle.prices().version(),
+                ctx.residencyRequirement());
     }
 
     /**

@@ -476,9 +476,21 @@ public final class BundleLoader {
                 yield new CallCapPolicy(meta, cost[0], currency[0], in, outTokens, total);
             }
             case PRICE_CHECK -> {
-                keys.add("min_saving_percent");
+                keys.addAll(List.of("min_saving_percent", "violation_saving_percent", "violation_saving"));
                 BigDecimal min = f.decimal("min_saving_percent", false);
-                yield new PriceCheckPolicy(meta, min == null ? BigDecimal.TEN : min);
+                BigDecimal violationPercent = f.decimal("violation_saving_percent", false);
+                BigDecimal[] violationSaving = {null};
+                f.node("violation_saving").ifPresent(n -> {
+                    Yaml.Fields m = new Yaml.Fields(n, problems, ctx + ".violation_saving");
+                    m.rejectUnknown(List.of("amount", "currency"));
+                    violationSaving[0] = m.decimal("amount", true);
+                    readCurrency(m, ctx + ".violation_saving", prices, problems);
+                });
+                if ((violationPercent == null) != (violationSaving[0] == null) && (f.has("violation_saving_percent") || f.has("violation_saving"))) {
+                    item.error(problems, ctx + ": a price check raises a violation only above both violation_saving_percent and"
+                            + " violation_saving (an amount per call); set both, or neither for advice only");
+                }
+                yield new PriceCheckPolicy(meta, min == null ? BigDecimal.TEN : min, violationPercent, violationSaving[0]);
             }
             case CUSTOM -> {
                 keys.addAll(List.of("condition", "message", "on_error"));

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Advisory: the same model is offered cheaper by more than {@code minSavingPercent} on another
+ * Savings advice: the same model is offered cheaper by more than {@code minSavingPercent} on another
  * cloud, region or deployment scope that also satisfies the call's residency requirement (the
  * call's {@code data_residency} and every residency policy that applies to it). The finding names
  * the alternative and the saving.
@@ -21,8 +21,23 @@ import java.util.Map;
  * derived or corrected), also when the call itself was priced at a negotiated price. A price that a
  * scope rule derived is named as such in the message. A saving smaller than the catalog's precision
  * ({@link Alternatives#PRECISION_PERCENT}) is never claimed.
+ *
+ * <p>A finding is advice ({@link Finding#advice()}: not a violation) unless the saving exceeds both
+ * violation thresholds, when they are set: {@code violationSavingPercent} and {@code violationSaving}
+ * (an amount per call). That is the case "this team pays for a premium route for no reason".
  */
-public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) implements Policy {
+public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent, BigDecimal violationSavingPercent,
+                               BigDecimal violationSaving) implements Policy {
+    public PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) {
+        this(meta, minSavingPercent, null, null);
+    }
+
+    /** Whether a saving is large enough to be a violation rather than advice. */
+    boolean violation(BigDecimal percent, BigDecimal saving) {
+        return violationSavingPercent != null && violationSaving != null && percent.compareTo(violationSavingPercent) > 0
+                && saving.compareTo(violationSaving) > 0;
+    }
+
     @Override
     public void check(CheckContext ctx) {
         if (!ctx.pricing().priced() || ctx.pricing().total().signum() == 0) {
@@ -79,7 +94,9 @@ public record PriceCheckPolicy(PolicyMeta meta, BigDecimal minSavingPercent) imp
         details.put("alternative_cost", Amounts.plain(altCost));
         details.put("saving", Amounts.plain(saving));
         details.put("saving_percent", percent.toPlainString());
-        ctx.add(new Finding(FindingIds.of(c.eventId(), meta.id()), meta.id(), meta.kind(), meta.severity(), c.eventId(), message, details));
+        boolean violation = violation(percent, saving);
+        ctx.add(new Finding(FindingIds.of(c.eventId(), meta.id()), meta.id(), meta.kind(), meta.severity(), c.eventId(), message, details,
+                !violation));
     }
 
     /** Says which of the compared prices a scope rule derived (never a recommendation on a derived price without saying so). */

@@ -54,7 +54,8 @@ public final class DryRun {
     public static void writeJson(Report r, PrintWriter out) {
         for (Finding f : r.findings()) {
             ObjectNode o = JSON.createObjectNode();
-            o.put("type", "finding");
+            // Advice (a price check below its violation thresholds) never reaches llm.violations; say which is which.
+            o.put("type", f.advice() ? "advice" : "finding");
             o.put("violation_id", f.id());
             o.put("policy_id", f.policyId());
             o.put("policy_kind", f.kind().id());
@@ -87,7 +88,7 @@ public final class DryRun {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"SEVERITY", "POLICY", "EVENT", "MESSAGE"});
         for (Finding f : r.findings()) {
-            rows.add(new String[] {f.severity().id(), f.policyId(), f.eventId(), f.message()});
+            rows.add(new String[] {f.advice() ? "advice" : f.severity().id(), f.policyId(), f.eventId(), f.message()});
         }
         if (r.findings().isEmpty()) {
             out.println("No findings.");
@@ -122,7 +123,9 @@ public final class DryRun {
         }
         clouds.add(new String[] {"total", Long.toString(calls), Amounts.display(total), Long.toString(unpriced)});
         printTable(clouds, out);
-        out.printf("%n%d events, %d skipped lines, %d findings%n", r.events(), r.badLines().size(), r.findings().size());
+        long advice = r.findings().stream().filter(Finding::advice).count();
+        out.printf("%n%d events, %d skipped lines, %d findings (%d violations, %d savings advice)%n", r.events(), r.badLines().size(),
+                r.findings().size(), r.findings().size() - advice, advice);
     }
 
     static void printTable(List<String[]> rows, PrintWriter out) {

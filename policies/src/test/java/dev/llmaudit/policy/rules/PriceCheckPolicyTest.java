@@ -50,4 +50,24 @@ class PriceCheckPolicyTest {
                 .isEqualTo("anthropic.claude-x-v1:0 cost 0.0045 USD via aws/regional/anthropic.claude-x-v1:0@2026-01-01; the same tokens cost "
                         + "0.00405 USD on aws global (anthropic.claude-x-v1:0) (saving 0.00045 USD, 10.00%); policy pc");
     }
+
+    @Test
+    void aSavingIsAdviceUnlessItExceedsBothViolationThresholds(@TempDir Path dir) {
+        // In-region 3 / 15 vs global 2.70 / 13.50: 10 % cheaper. 1M input + 100k output: 4.50 vs 4.05, saving 0.45 USD.
+        LlmCall call = LlmCall.builder("p", Instant.parse("2026-03-01T10:00:00Z")).cloud("aws").region("eu-central-1")
+                .requestModel("anthropic.claude-x-v1:0").inputTokens(1_000_000L).outputTokens(100_000L).build();
+        java.util.function.Function<String, List<Boolean>> advice = extra -> new PolicyEngine(BundleLoader.load(TestBundles.write(
+                dir.resolve(Integer.toHexString(extra.hashCode())), "p.yaml", "policies:\n  - {id: pc, kind: price_check, min_saving_percent: 5"
+                        + extra + "}\n")).bundle()).evaluate(call).findings().stream().map(Finding::advice).toList();
+        assertThat(advice.apply("")).as("no thresholds: advice").containsExactly(true);
+        assertThat(advice.apply(", violation_saving_percent: 9, violation_saving: {amount: \"0.40\", currency: USD}")).containsExactly(false);
+        assertThat(advice.apply(", violation_saving_percent: 10, violation_saving: {amount: \"0.40\", currency: USD}"))
+                .as("10 % is not above 10 %").containsExactly(true);
+        assertThat(advice.apply(", violation_saving_percent: 9, violation_saving: {amount: \"0.45\", currency: USD}"))
+                .as("0.45 is not above 0.45").containsExactly(true);
+        assertThat(BundleLoader.load(TestBundles.write(dir.resolve("half"), "p.yaml",
+                "policies:\n  - {id: pc, kind: price_check, violation_saving_percent: 9}\n")).problems()).extracting(p -> p.message())
+                .containsExactly("policy pc: a price check raises a violation only above both violation_saving_percent and violation_saving"
+                        + " (an amount per call); set both, or neither for advice only");
+    }
 }

@@ -50,7 +50,7 @@ class DryRunTest {
         StringWriter table = new StringWriter();
         DryRun.writeTable(report, new PrintWriter(table));
         assertThat(table.toString()).contains("skipped line 2: event_time: not an ISO-8601 instant: \"not a time\"")
-                .contains("total   3      1.60  1").contains("3 events, 2 skipped lines, 2 findings");
+                .contains("total   3      1.60  1").contains("3 events, 2 skipped lines, 2 findings (2 violations, 0 savings advice)");
         StringWriter json = new StringWriter();
         DryRun.writeJson(report, new PrintWriter(json));
         assertThat(json.toString().lines()).hasSize(5).last().asString().contains("\"type\":\"summary\"");
