@@ -16,10 +16,10 @@ import picocli.CommandLine.Option;
 final class EnforcerCommand extends GroupCommand {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Run the enforcer until Ctrl-C. Settings come from --config (a properties file) and",
-                    "LLM_AUDIT_ENFORCER_<KEY> / LLM_AUDIT_BOOTSTRAP_SERVERS / LLM_AUDIT_SCHEMA_REGISTRY_URL environment variables.",
-                    "Keys: application.id, bootstrap.servers, schema.registry.url, bundle.dir, dedup.horizon, state.dir, http.port,",
-                    "topic.{events,dlq,priced,violations,budget.status,policies}, create.topics, topic.partitions,",
-                    "budget.status.interval, streams.*"})
+                    "LLM_AUDIT_ENFORCER_<KEY> / LLM_AUDIT_BOOTSTRAP_SERVERS / LLM_AUDIT_SCHEMA_REGISTRY_URL environment variables",
+                    "(key a.b is variable LLM_AUDIT_ENFORCER_A_B). Besides the keys below: http.* (health and metrics listener)",
+                    "and streams.* (passed to Kafka Streams)."},
+            footerHeading = "%nKeys:%n")
     static final class Run implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

@@ -26,8 +26,14 @@ public final class LlmAuditCommand implements Runnable {
 
     /** A configured command line, shared by main and the tests. */
     public static CommandLine commandLine() {
-        return new CommandLine(new LlmAuditCommand()).setCaseInsensitiveEnumValuesAllowed(true)
+        CommandLine cl = new CommandLine(new LlmAuditCommand()).setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(LlmAuditCommand::report);
+        // The jobs' key lists come from their declarations, so help cannot drift from what the code reads.
+        cl.getSubcommands().get("enforcer").getSubcommands().get("run").getCommandSpec().usageMessage()
+                .footer(dev.llmaudit.enforcer.EnforcerConfig.SETTINGS.helpLines().toArray(String[]::new));
+        cl.getSubcommands().get("rollups").getSubcommands().get("run").getCommandSpec().usageMessage()
+                .footer(dev.llmaudit.rollups.RollupsConfig.SETTINGS.helpLines().toArray(String[]::new));
+        return cl;
     }
 
     /**

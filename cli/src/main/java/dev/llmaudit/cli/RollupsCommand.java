@@ -22,9 +22,8 @@ final class RollupsCommand extends GroupCommand {
                     "(stream-jobs/target/llm-audit-rollups-job.jar, main class dev.llmaudit.rollups.RollupsMain).",
                     "Settings come from --config (a properties file) and LLM_AUDIT_ROLLUPS_<KEY> /",
                     "LLM_AUDIT_BOOTSTRAP_SERVERS / LLM_AUDIT_SCHEMA_REGISTRY_URL environment variables.",
-                    "Keys: job.name, bootstrap.servers, schema.registry.url, bundle.dir, topic.{priced,rollups,dlq}, group.id,",
-                    "transactional.id.prefix, transaction.timeout, out.of.orderness, idleness, allowed.lateness,",
-                    "checkpoint.interval, checkpoint.dir, parallelism, bounded, default.currency, kafka.*, flink.*"})
+                    "Besides the keys below: kafka.* (Kafka source and sinks) and flink.* (Flink configuration of a local run)."},
+            footerHeading = "%nKeys:%n")
     static final class Run implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

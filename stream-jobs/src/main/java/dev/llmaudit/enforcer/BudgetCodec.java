@@ -30,11 +30,36 @@ import org.apache.kafka.common.utils.ByteBufferOutputStream;
 final class BudgetCodec {
     private static final int CONTRIBUTION_V1 = 1;
     private static final int BUDGET_V1 = 1;
+    private static final int SUM_V1 = 1;
 
     private BudgetCodec() {}
 
     /** The state of one budget instance in one period, with what the status record needs. */
     record Budget(BudgetContribution last, BudgetLedger.State state) {}
+
+    /** Contributions of one budget instance and period summed within a task: what crosses the repartition. */
+    record Sum(BudgetContribution last, BigDecimal amount, long pricedCalls, long unpricedCalls) {
+        static Sum of(BudgetContribution c) {
+            return c.unpriced() ? new Sum(c, BigDecimal.ZERO, 0, 1) : new Sum(c, c.amount(), 1, 0);
+        }
+
+        Sum plus(BudgetContribution c) {
+            return c.unpriced() ? new Sum(c, amount, pricedCalls, unpricedCalls + 1) : new Sum(c, amount.add(c.amount()), pricedCalls + 1, unpricedCalls);
+        }
+    }
+
+    static Serde<Sum> sums() {
+        return Serdes.serdeFrom(serializer((out, s) -> {
+            out.writeByte(SUM_V1);
+            write(out, s.last());
+            ExactDecimals.write(out, s.amount());
+            out.writeLong(s.pricedCalls());
+            out.writeLong(s.unpricedCalls());
+        }), deserializer(in -> {
+            expect(in, SUM_V1, "budget sum");
+            return new Sum(readContribution(in), ExactDecimals.read(in), in.readLong(), in.readLong());
+        }));
+    }
 
     static Serde<BudgetContribution> contributions() {
         return Serdes.serdeFrom(serializer((out, c) -> {

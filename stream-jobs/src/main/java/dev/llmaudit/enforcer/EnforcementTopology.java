@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -74,6 +75,9 @@ public final class EnforcementTopology {
     private static final Logger LOG = LoggerFactory.getLogger(EnforcementTopology.class);
     static final String DEDUP_STORE = "dedup-store";
     static final String BUDGET_STORE = "budget-store";
+    /** Contributions summed per budget instance and period within a task, until the next flush. */
+    static final String PENDING_STORE = "budget-pending-store";
+    static final Duration DEFAULT_BUDGET_FLUSH_INTERVAL = Duration.ofMillis(200);
     static final Duration DEFAULT_STATUS_INTERVAL = Duration.ofSeconds(1);
     static final String POLICY_STORE = "policy-store";
 
@@ -89,7 +93,8 @@ public final class EnforcementTopology {
     record BudgetUpdate(BudgetStatus status, List<PolicyViolation> crossings) {}
 
     public static Topology build(EnforcerTopics topics, EngineHolder engines, SchemaRegistryClient registry, Duration dedupHorizon) {
-        return build(topics, engines, registry, dedupHorizon, DEFAULT_STATUS_INTERVAL, EventBounds.DEFAULT_FUTURE_SKEW);
+        return build(topics, engines, registry, dedupHorizon, DEFAULT_STATUS_INTERVAL, EventBounds.DEFAULT_FUTURE_SKEW,
+                DEFAULT_BUDGET_FLUSH_INTERVAL);
     }
 
     /**
@@ -98,14 +103,21 @@ public final class EnforcementTopology {
      *     written at once)
      * @param futureSkew events later than the enforcer's clock plus this are dead-lettered (they would
      *     otherwise count in budget periods that have not begun)
+     * @param budgetFlushInterval how long budget contributions are summed within a task before they cross
+     *     the repartition (a threshold crossing is reported at most this much later)
      */
     public static Topology build(EnforcerTopics topics, EngineHolder engines, SchemaRegistryClient registry, Duration dedupHorizon,
-                                 Duration statusInterval, Duration futureSkew) {
+                                 Duration statusInterval, Duration futureSkew, Duration budgetFlushInterval) {
         StreamsBuilder b = new StreamsBuilder();
+        // One entry per event for the horizon (retention = horizon; segments add up to half of it): compact keys, empty values.
         b.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(DEDUP_STORE, dedupHorizon.plusDays(1), dedupHorizon, false), Serdes.String(), Serdes.Long()));
+                Stores.persistentWindowStore(DEDUP_STORE, dedupHorizon, dedupHorizon, false), Serdes.Bytes(), Serdes.ByteArray()));
         // Cached: a hot budget is updated by many events between commits; only its last value is logged.
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), BudgetCodec.budgets())
+                .withCachingEnabled());
+        // Logged (so a sum whose input offsets were committed survives a crash) and cached (so a hot budget costs one
+        // changelog record per commit, not one per event).
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), BudgetCodec.sums())
                 .withCachingEnabled());
         b.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(POLICY_STORE), Serdes.String(), Serdes.String())
                         .withLoggingDisabled(),
@@ -127,9 +139,12 @@ public final class EnforcementTopology {
         evaluated.flatMap((k, v) -> v.violations().stream().map(x -> KeyValue.pair(x.getViolationId(), x)).toList(), Named.as("violations"))
                 .to(topics.violations(), Produced.with(Serdes.String(), violationSerde).withName("violations-sink"));
 
+        // Two-phase: sum per budget instance and period within the task first, so the repartition carries about one
+        // record per budget and flush interval instead of one per event.
         KStream<String, BudgetUpdate> budgets = evaluated
                 .flatMap((k, v) -> v.contributions().stream().map(c -> KeyValue.pair(c.ledgerKey(), c)).toList(), Named.as("budget-contributions"))
-                .repartition(Repartitioned.with(Serdes.String(), BudgetCodec.contributions()).withName("budget-by-period"))
+                .process(() -> new PreAggregateBudgets(budgetFlushInterval), Named.as("sum-budget-contributions"), PENDING_STORE)
+                .repartition(Repartitioned.with(Serdes.String(), BudgetCodec.sums()).withName("budget-by-period"))
                 .process(() -> new BudgetProcessor(engines, statusInterval), Named.as("accumulate-budgets"), BUDGET_STORE);
         budgets.filter((k, v) -> v.status() != null, Named.as("budget-status-changed"))
                 .mapValues(BudgetUpdate::status, Named.as("budget-status"))
@@ -183,8 +198,9 @@ public final class EnforcementTopology {
         private final Duration horizon;
         private final Duration futureSkew;
         private ProcessorContext<String, Validated> context;
-        private WindowStore<String, Long> seen;
+        private WindowStore<Bytes, byte[]> seen;
         private long deadLetters;
+        long duplicates;
         private long lastWarnNanos = System.nanoTime() - 2_000_000_000L;
 
         ValidateProcessor(ConfluentAvroCodec<LlmCallEvent> codec, Duration horizon, Duration futureSkew) {
@@ -234,13 +250,14 @@ public final class EnforcementTopology {
             // window on event time let old events' entries expire while their copies were still arriving.
             // Keyed by tenant and id: one tenant's ids cannot suppress another tenant's events.
             long t = record.timestamp();
-            String key = dedupKey(event.getTenant(), event.getEventId());
-            try (WindowStoreIterator<Long> it = seen.fetch(key, t - horizon.toMillis(), t + horizon.toMillis())) {
+            Bytes key = DedupKeys.of(event.getTenant(), event.getEventId());
+            try (WindowStoreIterator<byte[]> it = seen.fetch(key, t - horizon.toMillis(), t + horizon.toMillis())) {
                 if (it.hasNext()) {
+                    duplicates++;
                     return; // a duplicate within the horizon: already processed once
                 }
             }
-            seen.put(key, event.getEventTime().toEpochMilli(), t);
+            seen.put(key, SEEN, t);
             context.forward(record.withValue(new Validated(event, null)));
         }
 
@@ -264,14 +281,8 @@ public final class EnforcementTopology {
         }
     }
 
-    /**
-     * The deduplication key of an event: tenant and event id, length-prefixed so that no two different
-     * pairs give the same key.
-     */
-    static String dedupKey(String tenant, String eventId) {
-        String t = tenant == null ? "" : tenant;
-        return t.length() + ":" + t + eventId;
-    }
+    /** The dedup store's value: the key and its timestamp are the whole fact. */
+    private static final byte[] SEEN = new byte[0];
 
     // ------------------------------------------------------------------ price + evaluate
 
@@ -313,13 +324,59 @@ public final class EnforcementTopology {
     // ------------------------------------------------------------------ budgets
 
     /**
+     * Sums the contributions of each budget instance and period within the task and forwards the sums
+     * every {@code flushInterval}. Exactly once: the pending sums live in a logged store, so a sum is in
+     * the same transaction as the input offsets that made it; forwarding it and deleting it from the
+     * store happen in one transaction too.
+     */
+    static final class PreAggregateBudgets implements Processor<String, BudgetContribution, String, BudgetCodec.Sum> {
+        private final Duration flushInterval;
+        private final Set<String> pending = new LinkedHashSet<>();
+        private ProcessorContext<String, BudgetCodec.Sum> context;
+        private KeyValueStore<String, BudgetCodec.Sum> store;
+
+        PreAggregateBudgets(Duration flushInterval) {
+            this.flushInterval = flushInterval;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, BudgetCodec.Sum> context) {
+            this.context = context;
+            this.store = context.getStateStore(PENDING_STORE);
+            // Sums restored from the changelog (a crash before their flush) are flushed like any other.
+            try (KeyValueIterator<String, BudgetCodec.Sum> all = store.all()) {
+                all.forEachRemaining(kv -> pending.add(kv.key));
+            }
+            context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, this::flush);
+        }
+
+        @Override
+        public void process(Record<String, BudgetContribution> record) {
+            BudgetCodec.Sum before = store.get(record.key());
+            store.put(record.key(), before == null ? BudgetCodec.Sum.of(record.value()) : before.plus(record.value()));
+            pending.add(record.key());
+        }
+
+        private void flush(long now) {
+            for (String key : pending) {
+                BudgetCodec.Sum sum = store.get(key);
+                if (sum != null) {
+                    context.forward(new Record<>(key, sum, now));
+                    store.delete(key);
+                }
+            }
+            pending.clear();
+        }
+    }
+
+    /**
      * Accumulates contributions per budget instance and period. Threshold crossings go out with the
      * contribution that caused them; statuses go out every {@code statusInterval} for the budgets that
      * changed since (not once per event: that was most of the enforcer's writes). Changed-but-unwritten
      * keys live only in memory, so after a restart or rebalance every budget of the task is written again:
      * the store is restored exactly (same transaction as the inputs), so the statuses are too.
      */
-    static final class BudgetProcessor implements Processor<String, BudgetContribution, String, BudgetUpdate> {
+    static final class BudgetProcessor implements Processor<String, BudgetCodec.Sum, String, BudgetUpdate> {
         private final EngineHolder engines;
         private final Duration statusInterval;
         private final Set<String> changed = new LinkedHashSet<>();
@@ -342,10 +399,12 @@ public final class EnforcementTopology {
         }
 
         @Override
-        public void process(Record<String, BudgetContribution> record) {
-            BudgetContribution c = record.value();
+        public void process(Record<String, BudgetCodec.Sum> record) {
+            BudgetCodec.Sum sum = record.value();
+            BudgetContribution c = sum.last();
             BudgetCodec.Budget before = store.get(record.key());
-            BudgetLedger.Update u = BudgetLedger.apply(before == null ? BudgetLedger.State.EMPTY : before.state(), c);
+            BudgetLedger.Update u = BudgetLedger.apply(before == null ? BudgetLedger.State.EMPTY : before.state(), c, sum.amount(),
+                    sum.pricedCalls(), sum.unpricedCalls());
             store.put(record.key(), new BudgetCodec.Budget(c, u.state()));
             changed.add(record.key());
             if (u.crossed().isEmpty()) {

@@ -63,7 +63,7 @@ public final class Enforcer implements AutoCloseable {
         DeadLetterHandlers.Sink deadLetters = new DeadLetterHandlers.Sink(config.topics().dlq(), registry);
         DeadLetterHandlers.configure(p, deadLetters);
         streams = new KafkaStreams(EnforcementTopology.build(config.topics(), engines, registry, config.dedupHorizon(),
-                config.budgetStatusInterval(), config.futureSkew()), p);
+                config.budgetStatusInterval(), config.futureSkew(), config.budgetFlushInterval()), p);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Enforcer stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

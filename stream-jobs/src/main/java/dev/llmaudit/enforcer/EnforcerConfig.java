@@ -2,6 +2,7 @@ package dev.llmaudit.enforcer;
 
 import dev.llmaudit.http.ListenerSettings;
 import dev.llmaudit.jobs.JobSettings;
+import dev.llmaudit.jobs.SettingsDeclaration;
 import dev.llmaudit.schemas.EventBounds;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,24 +12,39 @@ import java.util.Map;
 
 /**
  * The enforcer's settings, bound once from a properties file and {@code LLM_AUDIT_ENFORCER_*} /
- * {@code LLM_AUDIT_*} environment variables (environment wins). Keys:
- * {@code application.id}, {@code bootstrap.servers}, {@code schema.registry.url},
- * {@code schema.registry.basic.auth.user.info}, {@code bundle.dir}, {@code dedup.horizon} (ISO-8601,
- * e.g. P7D), {@code state.dir}, {@code topic.{events,dlq,priced,violations,budget.status,policies}},
- * {@code create.topics}, {@code topic.partitions}, {@code budget.status.interval} (ISO-8601, default PT1S: how often changed
- * budgets' statuses are written), {@code event.future.skew} (default PT5M: later events are dead letters),
- * {@code http.*} for the health/metrics listener ({@link ListenerSettings#KEYS}: {@code http.port} default 8089,
- * {@code http.host}, {@code http.tls.*}, ...), and {@code streams.*} passed to Kafka Streams (its TLS/SASL
- * settings are also used to create topics).
+ * {@code LLM_AUDIT_*} environment variables (environment wins). Declared once in {@link #SETTINGS}
+ * (key, type, default, check, doc), which also makes {@code enforcer run --help}'s key list and the
+ * table in stream-jobs/README.md. Besides those: {@code http.*} for the health/metrics listener
+ * ({@link ListenerSettings#KEYS}) and {@code streams.*} passed to Kafka Streams (its TLS/SASL settings
+ * are also used to create topics).
  */
 public record EnforcerConfig(String applicationId, String bootstrapServers, Map<String, String> registry, Path bundleDir,
                              Duration dedupHorizon, Path stateDir, ListenerSettings http, EnforcerTopics topics, boolean createTopics,
-                             Integer topicPartitions, Duration budgetStatusInterval, Duration futureSkew, Map<String, String> streams) {
-    public static final List<String> KEYS = List.of("application.id", "bootstrap.servers", "schema.registry.url",
-            "schema.registry.basic.auth.user.info", "schema.registry.ssl.truststore.location",
-            "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type", "bundle.dir", "dedup.horizon", "state.dir", "topic.events",
-            "topic.dlq", "topic.priced", "topic.violations", "topic.budget.status", "topic.policies", "create.topics", "topic.partitions",
-            "budget.status.interval", "event.future.skew");
+                             Integer topicPartitions, Duration budgetStatusInterval, Duration budgetFlushInterval, Duration futureSkew,
+                             Map<String, String> streams) {
+    public static final SettingsDeclaration SETTINGS = new SettingsDeclaration("LLM_AUDIT_ENFORCER_")
+            .string("application.id", "llm-audit-enforcer", "Kafka Streams application id: its consumer group, transactional ids and"
+                    + " internal topic names.")
+            .string("bootstrap.servers", "localhost:9092", "Kafka brokers (also LLM_AUDIT_BOOTSTRAP_SERVERS).")
+            .registry()
+            .string("bundle.dir", "policies/bundle", "The policy bundle in force at start (a bundle published on the policies topic"
+                    + " replaces it).")
+            .duration("dedup.horizon", Duration.ofDays(1), "A copy of an event (same tenant and event_id) arriving within this of the"
+                    + " first is dropped (ISO-8601).")
+            .string("state.dir", null, "Kafka Streams state (dedup and budget stores). Default: <tmp>/llm-audit-enforcer-state.")
+            .string("topic.events", EnforcerTopics.defaults().events(), "Input events.")
+            .string("topic.dlq", EnforcerTopics.defaults().dlq(), "Dead letters.")
+            .string("topic.priced", EnforcerTopics.defaults().priced(), "Priced events (the rollups' input).")
+            .string("topic.violations", EnforcerTopics.defaults().violations(), "Policy violations and budget threshold crossings.")
+            .string("topic.budget.status", EnforcerTopics.defaults().budgetStatus(), "Budget statuses (compacted).")
+            .string("topic.policies", EnforcerTopics.defaults().policies(), "Published policy bundles (compacted).")
+            .bool("create.topics", true, "Create missing topics at start.")
+            .integer("topic.partitions", null, 1, "Partitions of topics it creates (default: per topic, see deploy/topics.yaml).")
+            .duration("budget.status.interval", Duration.ofSeconds(1), "How often the statuses of budgets that changed are written.")
+            .duration("budget.flush.interval", Duration.ofMillis(200), "How long budget contributions are summed within a task before"
+                    + " they cross the repartition; threshold crossings are reported at most this much later.")
+            .duration("event.future.skew", EventBounds.DEFAULT_FUTURE_SKEW, "Events later than the clock plus this are dead letters.");
+    public static final List<String> KEYS = SETTINGS.keys();
     public static final int DEFAULT_HTTP_PORT = 8089;
 
     public EnforcerConfig {
@@ -47,22 +63,15 @@ public record EnforcerConfig(String applicationId, String bootstrapServers, Map<
 
     static EnforcerConfig bind(Map<String, String> v, Map<String, String> streams, Map<String, String> http) {
         Map<String, String> registry = new JobSettings(v, Map.of()).registry();
-        EnforcerTopics d = EnforcerTopics.defaults();
-        EnforcerTopics topics = new EnforcerTopics(v.getOrDefault("topic.events", d.events()), v.getOrDefault("topic.dlq", d.dlq()),
-                v.getOrDefault("topic.priced", d.priced()), v.getOrDefault("topic.violations", d.violations()),
-                v.getOrDefault("topic.budget.status", d.budgetStatus()), v.getOrDefault("topic.policies", d.policies()));
-        try {
-            return new EnforcerConfig(v.getOrDefault("application.id", "llm-audit-enforcer"),
-                    v.getOrDefault("bootstrap.servers", "localhost:9092"), registry, Path.of(v.getOrDefault("bundle.dir", "policies/bundle")),
-                    Duration.parse(v.getOrDefault("dedup.horizon", "P7D")),
-                    Path.of(v.getOrDefault("state.dir", System.getProperty("java.io.tmpdir") + "/llm-audit-enforcer-state")),
-                    ListenerSettings.admin("0.0.0.0", DEFAULT_HTTP_PORT).bind("", http, Map.<String, String>of(), null), topics,
-                    Boolean.parseBoolean(v.getOrDefault("create.topics", "true")),
-                    v.containsKey("topic.partitions") ? Integer.valueOf(v.get("topic.partitions")) : null, Duration.parse(v.getOrDefault("budget.status.interval", "PT1S")),
-                    Duration.parse(v.getOrDefault("event.future.skew", EventBounds.DEFAULT_FUTURE_SKEW.toString())), streams);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("invalid enforcer setting: " + e.getMessage()
-                    + " (dedup.horizon, budget.status.interval and event.future.skew are ISO-8601 like P7D or PT1S; http.port and topic.partitions are integers)", e);
-        }
+        SettingsDeclaration.Values s = SETTINGS.bind(v);
+        EnforcerTopics topics = new EnforcerTopics(s.string("topic.events"), s.string("topic.dlq"), s.string("topic.priced"),
+                s.string("topic.violations"), s.string("topic.budget.status"), s.string("topic.policies"));
+        String stateDir = s.string("state.dir");
+        return new EnforcerConfig(s.string("application.id"), s.string("bootstrap.servers"), registry, Path.of(s.string("bundle.dir")),
+                s.duration("dedup.horizon"),
+                Path.of(stateDir != null ? stateDir : System.getProperty("java.io.tmpdir") + "/llm-audit-enforcer-state"),
+                ListenerSettings.admin("0.0.0.0", DEFAULT_HTTP_PORT).bind("", http, Map.<String, String>of(), null), topics,
+                s.bool("create.topics"), s.integer("topic.partitions"), s.duration("budget.status.interval"),
+                s.duration("budget.flush.interval"), s.duration("event.future.skew"), streams);
     }
 }

@@ -2,6 +2,7 @@ package dev.llmaudit.rollups;
 
 import dev.llmaudit.enforcer.EnforcerTopics;
 import dev.llmaudit.jobs.JobSettings;
+import dev.llmaudit.jobs.SettingsDeclaration;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,9 +11,9 @@ import java.util.Map;
 
 /**
  * The rollups job's settings, bound once from a properties file and {@code LLM_AUDIT_ROLLUPS_*} /
- * {@code LLM_AUDIT_*} environment variables (environment wins). Durations are ISO-8601 ({@code PT30S},
- * {@code PT1H}). {@code kafka.*} settings go to the Kafka source and sinks, {@code flink.*} to the
- * Flink configuration of a local run.
+ * {@code LLM_AUDIT_*} environment variables (environment wins), declared once in {@link #SETTINGS}
+ * (which also makes the CLI's key list and the README's table). {@code kafka.*} settings go to the
+ * Kafka source and sinks, {@code flink.*} to the Flink configuration of a local run.
  *
  * @param bounded stop at the end offsets found at start (flushing every window) instead of running forever
  * @param checkpointDir where checkpoints go (a local run also resumes from the newest); null = the cluster's
@@ -26,14 +27,37 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                             Duration checkpointInterval, Path checkpointDir, int parallelism, boolean bounded, String defaultCurrency,
                             boolean createTopics, Integer topicPartitions, Duration futureSkew, Map<String, String> kafka,
                             Map<String, String> flink) {
-    public static final List<String> KEYS = List.of("job.name", "bootstrap.servers", "schema.registry.url",
-            "schema.registry.basic.auth.user.info", "schema.registry.ssl.truststore.location",
-            "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type", "bundle.dir", "topic.priced", "topic.policies", "topic.rollups", "topic.dlq", "group.id",
-            "transactional.id.prefix", "transaction.timeout", "out.of.orderness", "idleness", "allowed.lateness",
-            "checkpoint.interval", "checkpoint.dir", "parallelism", "bounded", "default.currency", "create.topics", "topic.partitions",
-            "event.future.skew");
     /** Topic of the rollups (compacted, keyed by x_RollupKey). */
     public static final String DEFAULT_ROLLUPS_TOPIC = "llm.usage.rollups";
+    public static final SettingsDeclaration SETTINGS = new SettingsDeclaration("LLM_AUDIT_ROLLUPS_")
+            .string("job.name", "llm-audit-rollups", "Flink job name.")
+            .string("bootstrap.servers", "localhost:9092", "Kafka brokers (also LLM_AUDIT_BOOTSTRAP_SERVERS).")
+            .registry()
+            .string("bundle.dir", "policies/bundle", "The policy bundle shipped with the job: its catalogs price the counterfactual"
+                    + " until a bundle is published on the policies topic.")
+            .string("topic.priced", EnforcerTopics.defaults().priced(), "Input: the enforcer's priced events.")
+            .string("topic.policies", EnforcerTopics.defaults().policies(), "Published policy bundles (the counterfactual follows them).")
+            .string("topic.rollups", DEFAULT_ROLLUPS_TOPIC, "Output rollups (compacted, keyed by x_RollupKey).")
+            .string("topic.dlq", EnforcerTopics.defaults().dlq(), "Dead letters.")
+            .string("group.id", "llm-audit-rollups", "Consumer group (offsets are committed on checkpoints).")
+            .string("transactional.id.prefix", "llm-audit-rollups", "Prefix of the sinks' transactional ids; unique per job.")
+            .duration("transaction.timeout", Duration.ofMinutes(10), "Kafka transaction timeout of the exactly-once sinks; above"
+                    + " checkpoint.interval, within the brokers' transaction.max.timeout.ms (15 min).")
+            .duration("out.of.orderness", Duration.ofSeconds(30), "Watermarks trail the newest event time by this.")
+            .duration("idleness", Duration.ofMinutes(1), "A partition without records for this long stops holding watermarks back.")
+            .duration("allowed.lateness", Duration.ofHours(6), "Late events within this of a window's end revise it; later ones become"
+                    + " corrections.")
+            .duration("checkpoint.interval", Duration.ofSeconds(10), "Checkpoints, and so output commits, this often.")
+            .string("checkpoint.dir", null, "Checkpoint directory (a local run also resumes from its newest checkpoint). Default:"
+                    + " the cluster's, or <tmp>/llm-audit-rollups/<group.id> locally.")
+            .integer("parallelism", 2, 1, "Job parallelism.")
+            .bool("bounded", false, "Stop at the end offsets found at start, flushing every window, instead of running forever.")
+            .string("default.currency", "USD", "Billing currency of calls that carry no cost at all.")
+            .bool("create.topics", true, "Create missing output topics at start.")
+            .integer("topic.partitions", null, 1, "Partitions of topics it creates (default: per topic, see deploy/topics.yaml).")
+            .duration("event.future.skew", dev.llmaudit.schemas.EventBounds.DEFAULT_FUTURE_SKEW, "Events later than the clock plus this"
+                    + " are dead letters; watermarks never pass the clock plus this.");
+    public static final List<String> KEYS = SETTINGS.keys();
     /**
      * Brokers refuse transactions longer than {@code transaction.max.timeout.ms} (15 min by default);
      * the Flink sink's own default (1 h) would fail, so the default stays well inside it.
@@ -58,25 +82,15 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
         return bind(JobSettings.load(file, env, "LLM_AUDIT_ROLLUPS_", KEYS, "kafka.", "flink."));
     }
 
-    static RollupsConfig bind(JobSettings s) {
-        EnforcerTopics topics = EnforcerTopics.defaults();
-        try {
-            String dir = s.get("checkpoint.dir", null);
-            return new RollupsConfig(s.get("job.name", "llm-audit-rollups"), s.get("bootstrap.servers", "localhost:9092"), s.registry(),
-                    Path.of(s.get("bundle.dir", "policies/bundle")), s.get("topic.priced", topics.priced()), s.get("topic.policies", topics.policies()),
-                    s.get("topic.rollups", DEFAULT_ROLLUPS_TOPIC), s.get("topic.dlq", topics.dlq()), s.get("group.id", "llm-audit-rollups"),
-                    s.get("transactional.id.prefix", "llm-audit-rollups"), Duration.parse(s.get("transaction.timeout", "PT10M")),
-                    Duration.parse(s.get("out.of.orderness", "PT30S")), Duration.parse(s.get("idleness", "PT1M")),
-                    Duration.parse(s.get("allowed.lateness", "PT6H")), Duration.parse(s.get("checkpoint.interval", "PT10S")),
-                    dir == null ? null : Path.of(dir), Integer.parseInt(s.get("parallelism", "2")),
-                    Boolean.parseBoolean(s.get("bounded", "false")), s.get("default.currency", "USD"),
-                    Boolean.parseBoolean(s.get("create.topics", "true")), s.get("topic.partitions", null) == null ? null : Integer.valueOf(s.get("topic.partitions", null)),
-                    Duration.parse(s.get("event.future.skew", dev.llmaudit.schemas.EventBounds.DEFAULT_FUTURE_SKEW.toString())), s.passthrough("kafka."),
-                    s.passthrough("flink."));
-        } catch (java.time.format.DateTimeParseException | NumberFormatException e) {
-            throw new IllegalArgumentException("invalid rollups setting: " + e.getMessage()
-                    + " (durations are ISO-8601 like PT30S or PT6H; parallelism is an integer)", e);
-        }
+    static RollupsConfig bind(JobSettings raw) {
+        SettingsDeclaration.Values s = SETTINGS.bind(raw.values());
+        String dir = s.string("checkpoint.dir");
+        return new RollupsConfig(s.string("job.name"), s.string("bootstrap.servers"), raw.registry(), Path.of(s.string("bundle.dir")),
+                s.string("topic.priced"), s.string("topic.policies"), s.string("topic.rollups"), s.string("topic.dlq"), s.string("group.id"),
+                s.string("transactional.id.prefix"), s.duration("transaction.timeout"), s.duration("out.of.orderness"),
+                s.duration("idleness"), s.duration("allowed.lateness"), s.duration("checkpoint.interval"), dir == null ? null : Path.of(dir),
+                s.integer("parallelism"), s.bool("bounded"), s.string("default.currency"), s.bool("create.topics"),
+                s.integer("topic.partitions"), s.duration("event.future.skew"), raw.passthrough("kafka."), raw.passthrough("flink."));
     }
 
     /** Checks that cannot be made without the broker's limits in mind; returns problems, empty if fine. */

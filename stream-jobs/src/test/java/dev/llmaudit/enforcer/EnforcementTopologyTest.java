@@ -149,12 +149,34 @@ class EnforcementTopologyTest {
         assertThat(p.getPriceRule()).isEqualTo("bedrock-claude-4.5-and-later");
     }
 
+    /** One budget flush interval (budget contributions are summed per budget within it). */
+    void flushBudgets() {
+        driver.advanceWallClockTime(EnforcementTopology.DEFAULT_BUDGET_FLUSH_INTERVAL);
+    }
+
+    @Test
+    void callsSummedWithinAFlushIntervalCrossEachThresholdOnceAttributedToTheLastOfThem() {
+        // 1,023 + 1,023 + 33 USD of a 2,000 USD budget in one interval: 50, 80 and 100 % are crossed by the sum, once each.
+        send(azure("s1", "2026-11-03T09:00:00Z", 31_000_000));
+        send(azure("s2", "2026-11-04T09:00:00Z", 31_000_000));
+        send(azure("s3", "2026-11-05T09:00:00Z", 1_000_000));
+        assertThat(violations.readValuesToList()).as("nothing crosses before the flush").noneMatch(v -> v.getPolicyId().equals("team-monthly-by-cloud"));
+        flushBudgets();
+        assertThat(violations.readValuesToList()).filteredOn(v -> v.getPolicyId().equals("team-monthly-by-cloud"))
+                .extracting(v -> v.getEventId() + ":" + v.getDetails().get("threshold_percent") + ":" + v.getDetails().get("spent"))
+                .containsExactly("s3:50:2079", "s3:80:2079", "s3:100:2079");
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        assertThat(budgets.readValuesToList()).filteredOn(b -> b.getBudgetId().equals("team-monthly-by-cloud")).singleElement()
+                .satisfies(b -> assertThat(b.getSpent().getAmount()).isEqualByComparingTo("2079"));
+    }
+
     @Test
     void duplicatesAreProcessedOnce() {
         String e = call("dup-1", "2026-11-02T10:00:00Z", ",\"request_model\":\"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\"");
         send(e);
         send(e);
         send(e);
+        flushBudgets();
         driver.advanceWallClockTime(Duration.ofSeconds(1));
         assertThat(priced.readValuesToList()).hasSize(1);
         assertThat(budgets.readValuesToList()).hasSize(1);
@@ -197,10 +219,15 @@ class EnforcementTopologyTest {
     @Test
     void eachBudgetThresholdIsReportedOnceAndLateEventsLandInTheirOwnMonth() {
         // gpt-5.5 on an Azure EU data zone: 33 USD per million output tokens; the team budget is 2000 USD a month per cloud.
+        // Contributions are summed per budget for budget.flush.interval before they are counted: flushed after each call here.
         send(azure("b1", "2026-11-03T09:00:00Z", 31_000_000));   // 1023 USD: 51%
+        flushBudgets();
         send(azure("b2", "2026-11-04T09:00:00Z", 31_000_000));   // 2046 USD: crosses 80 and 100 at once
+        flushBudgets();
         send(azure("b3", "2026-11-05T09:00:00Z", 1_000_000));    // 2079 USD: nothing new
+        flushBudgets();
         send(azure("late", "2026-10-31T23:00:00Z", 1_000_000));  // October's own budget
+        flushBudgets();
 
         List<PolicyViolation> crossings = violations.readValuesToList().stream().filter(v -> v.getPolicyId().equals("team-monthly-by-cloud")).toList();
         assertThat(crossings).extracting(v -> v.getEventId() + ":" + v.getDetails().get("threshold_percent"))

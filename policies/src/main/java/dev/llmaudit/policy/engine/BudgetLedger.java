@@ -34,21 +34,33 @@ public final class BudgetLedger {
 
     /** Pure rule: the state after adding the contribution, and the thresholds newly crossed. */
     public static Update apply(State before, BudgetContribution c) {
-        if (c.unpriced()) {
-            return new Update(new State(before.spent(), before.unpricedCalls() + 1, before.lastThreshold()), List.of());
+        return c.unpriced() ? apply(before, c, BigDecimal.ZERO, 0, 1) : apply(before, c, c.amount(), 1, 0);
+    }
+
+    /**
+     * The same rule for several calls of one budget instance and period at once (the enforcer sums them
+     * before the repartition): their exact total is added, unpriced calls are counted, and each threshold
+     * the new total reaches is crossed once, as if they had come one by one (the crossing is then
+     * attributed to {@code last}, the last of them).
+     */
+    public static Update apply(State before, BudgetContribution last, BigDecimal amount, long pricedCalls, long unpricedCalls) {
+        long unpriced = before.unpricedCalls() + unpricedCalls;
+        if (pricedCalls == 0) {
+            return new Update(new State(before.spent(), unpriced, before.lastThreshold()), List.of());
         }
-        BigDecimal after = before.spent().add(c.amount());
+        BudgetContribution c = last;
+        BigDecimal after = before.spent().add(amount);
         List<Integer> crossed = new ArrayList<>();
-        Integer last = before.lastThreshold();
+        Integer lastThreshold = before.lastThreshold();
         for (int t : c.thresholds()) {
             BigDecimal level = c.limit().multiply(BigDecimal.valueOf(t)).movePointLeft(2);
-            boolean already = last != null && t <= last;
+            boolean already = lastThreshold != null && t <= lastThreshold;
             if (!already && after.compareTo(level) >= 0) {
                 crossed.add(t);
-                last = t;
+                lastThreshold = t;
             }
         }
-        return new Update(new State(after, before.unpricedCalls(), last), crossed);
+        return new Update(new State(after, unpriced, lastThreshold), crossed);
     }
 
     /** Applies to the in-memory ledger and returns one finding per threshold crossed. */
