@@ -109,9 +109,7 @@ public final class EnforcementTopology {
     public static Topology build(EnforcerTopics topics, EngineHolder engines, SchemaRegistryClient registry, Duration dedupHorizon,
                                  Duration statusInterval, Duration futureSkew, Duration budgetFlushInterval) {
         StreamsBuilder b = new StreamsBuilder();
-        // One entry per event for the horizon (retention = horizon; segments add up to half of it): compact keys, empty values.
-        b.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(DEDUP_STORE, dedupHorizon, dedupHorizon, false), Serdes.Bytes(), Serdes.ByteArray()));
+        b.addStateStore(dedupStore(dedupHorizon));
         // Cached: a hot budget is updated by many events between commits; only its last value is logged.
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_STORE), Serdes.String(), BudgetCodec.budgets())
                 .withCachingEnabled());
@@ -200,7 +198,7 @@ public final class EnforcementTopology {
         private ProcessorContext<String, Validated> context;
         private WindowStore<Bytes, byte[]> seen;
         private long deadLetters;
-        long duplicates;
+        private TaskCounters counters;
         private long lastWarnNanos = System.nanoTime() - 2_000_000_000L;
 
         ValidateProcessor(ConfluentAvroCodec<LlmCallEvent> codec, Duration horizon, Duration futureSkew) {
@@ -213,6 +211,7 @@ public final class EnforcementTopology {
         public void init(ProcessorContext<String, Validated> context) {
             this.context = context;
             this.seen = context.getStateStore(DEDUP_STORE);
+            this.counters = new TaskCounters(context);
         }
 
         @Override
@@ -253,7 +252,7 @@ public final class EnforcementTopology {
             Bytes key = DedupKeys.of(event.getTenant(), event.getEventId());
             try (WindowStoreIterator<byte[]> it = seen.fetch(key, t - horizon.toMillis(), t + horizon.toMillis())) {
                 if (it.hasNext()) {
-                    duplicates++;
+                    counters.inc("duplicates-dropped", "Copies of an event dropped within the dedup horizon");
                     return; // a duplicate within the horizon: already processed once
                 }
             }
@@ -270,6 +269,7 @@ public final class EnforcementTopology {
             Record<String, Validated> out = record.withValue(new Validated(null, d));
             DeadLetters.addHeaders(out.headers(), d);
             deadLetters++;
+            counters.inc("dead-letters", "Records sent to the dead-letter topic, by stage and reason", "stage", stage, "reason", errorClass);
             long now = System.nanoTime();
             // One WARN per second at most: a stream of bad input must not flood the log (all are on the DLQ topic).
             if (now - lastWarnNanos > 1_000_000_000L) {
@@ -281,15 +281,24 @@ public final class EnforcementTopology {
         }
     }
 
+    /**
+     * The deduplication store: one entry per event for the horizon (retention = horizon; RocksDB segments
+     * keep up to half a horizon more), compact keys ({@link DedupKeys}) and empty values.
+     */
+    static org.apache.kafka.streams.state.StoreBuilder<WindowStore<Bytes, byte[]>> dedupStore(Duration horizon) {
+        return Stores.windowStoreBuilder(Stores.persistentWindowStore(DEDUP_STORE, horizon, horizon, false), Serdes.Bytes(),
+                Serdes.ByteArray());
+    }
+
     /** The dedup store's value: the key and its timestamp are the whole fact. */
-    private static final byte[] SEEN = new byte[0];
+    static final byte[] SEEN = new byte[0];
 
     // ------------------------------------------------------------------ price + evaluate
 
     static final class EvaluateProcessor implements Processor<String, LlmCallEvent, String, Evaluated> {
         private final EngineHolder engines;
         private ProcessorContext<String, Evaluated> context;
-        long advice;
+        private TaskCounters counters;
 
         EvaluateProcessor(EngineHolder engines) {
             this.engines = engines;
@@ -298,6 +307,7 @@ public final class EnforcementTopology {
         @Override
         public void init(ProcessorContext<String, Evaluated> context) {
             this.context = context;
+            this.counters = new TaskCounters(context);
         }
 
         @Override
@@ -310,10 +320,16 @@ public final class EnforcementTopology {
             for (Finding f : e.findings()) {
                 if (f.advice()) {
                     // Savings advice is for finance, in aggregate (the rollups' counterfactual), not for the violations topic.
-                    advice++;
+                    counters.inc("savings-advice", "Price-check findings below the violation thresholds (not written to violations)",
+                            "policy", f.policyId());
                     continue;
                 }
+                counters.inc(f.kind() == dev.llmaudit.policy.model.PolicyKind.POLICY_ERROR ? "policy-errors" : "violations",
+                        "Findings written to the violations topic (policy-errors: a policy that failed for a call)", "policy", f.policyId());
                 violations.add(violation(f, event, e.bundleVersion(), e.catalogVersion(), now));
+            }
+            if (!e.pricing().priced()) {
+                counters.inc("unpriced-calls", "Calls without a price (counted and flagged, never $0)", "status", e.pricing().status().name().toLowerCase());
             }
             PricedLlmCall priced = PricedCalls.of(event, e, engine.bundle().prices().currency(),
                     violations.stream().map(PolicyViolation::getViolationId).toList(), now);
@@ -382,6 +398,7 @@ public final class EnforcementTopology {
         private final Set<String> changed = new LinkedHashSet<>();
         private ProcessorContext<String, BudgetUpdate> context;
         private KeyValueStore<String, BudgetCodec.Budget> store;
+        private TaskCounters counters;
 
         BudgetProcessor(EngineHolder engines, Duration statusInterval) {
             this.engines = engines;
@@ -392,6 +409,7 @@ public final class EnforcementTopology {
         public void init(ProcessorContext<String, BudgetUpdate> context) {
             this.context = context;
             this.store = context.getStateStore(BUDGET_STORE);
+            this.counters = new TaskCounters(context);
             try (KeyValueIterator<String, BudgetCodec.Budget> all = store.all()) {
                 all.forEachRemaining(kv -> changed.add(kv.key));
             }
@@ -414,6 +432,7 @@ public final class EnforcementTopology {
             PolicyEngine engine = engines.engine();
             List<PolicyViolation> crossings = new ArrayList<>();
             for (int t : u.crossed()) {
+                counters.inc("threshold-crossings", "Budget threshold crossings reported", "budget", c.budgetId());
                 Finding f = BudgetLedger.crossingFinding(c, u.state(), t, engine.severityOf(c.budgetId()));
                 PolicyViolation.Builder v = PolicyViolation.newBuilder().setViolationId(f.id()).setPolicyId(f.policyId())
                         .setPolicyKind(PolicyKind.budget).setSeverity(Severity.valueOf(f.severity().id())).setMessage(f.message())

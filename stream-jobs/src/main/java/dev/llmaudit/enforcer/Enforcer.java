@@ -35,6 +35,7 @@ public final class Enforcer implements AutoCloseable {
     private final HttpService http;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final KafkaStreamsMetrics streamsMetrics;
+    private final java.util.concurrent.ScheduledExecutorService metricsRefresh;
 
     private final EnforcerConfig config;
 
@@ -68,7 +69,13 @@ public final class Enforcer implements AutoCloseable {
             LOG.error("Enforcer stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        streamsMetrics = new KafkaStreamsMetrics(streams);
+        // Looked at again every 5 s (Micrometer's default is a minute): the operators' counters appear with their tasks.
+        metricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "llm-audit-enforcer-metrics");
+            t.setDaemon(true);
+            return t;
+        });
+        streamsMetrics = new KafkaStreamsMetrics(streams, java.util.List.of(), metricsRefresh, java.time.Duration.ofSeconds(5));
         streamsMetrics.bindTo(meters);
         Gauge.builder("llm_audit_enforcer_records_failed", deadLetters, DeadLetterHandlers.Sink::processingFailures).tag("where", "processing")
                 .description("Records a processor failed on (sent to the DLQ; processing continued)").register(meters);
@@ -123,6 +130,7 @@ public final class Enforcer implements AutoCloseable {
         streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
                 org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
         streamsMetrics.close();
+        metricsRefresh.shutdownNow();
         http.close();
         meters.close();
     }

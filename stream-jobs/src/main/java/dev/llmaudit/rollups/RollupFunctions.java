@@ -96,6 +96,7 @@ final class RollupFunctions {
     static final class TooLateCorrection extends ProcessFunction<UsageSample, PendingRollup> {
         private final RollupGranularity granularity;
         private final long windowMillis;
+        private transient org.apache.flink.metrics.Counter corrections;
 
         TooLateCorrection(RollupGranularity granularity, Duration window) {
             this.granularity = granularity;
@@ -103,7 +104,13 @@ final class RollupFunctions {
         }
 
         @Override
+        public void open(OpenContext context) {
+            corrections = getRuntimeContext().getMetricGroup().addGroup("granularity", granularity.name()).counter("llm_audit_rollups_late_corrections");
+        }
+
+        @Override
         public void processElement(UsageSample s, Context ctx, Collector<PendingRollup> out) {
+            corrections.inc();
             long start = TimeWindow.getWindowStartWithOffset(s.eventTimeMillis, 0, windowMillis);
             String key = Rollups.correctionKey(Rollups.rollupKey(granularity, start, UsageSamples.keyOf(s)), s.eventId);
             out.collect(new PendingRollup(key, granularity.name(), start, start + windowMillis, 0, true, new RollupAccumulator().add(s)));
@@ -204,18 +211,28 @@ final class RollupFunctions {
             this.clock = clock;
         }
 
+        private transient java.util.Map<String, org.apache.flink.metrics.Counter> deadLetterCounts;
+        private transient org.apache.flink.metrics.Counter unpriced;
+
         @Override
         public void open(OpenContext context) {
             AvroTrust.trustGeneratedClasses();
+            deadLetterCounts = new java.util.HashMap<>();
+            unpriced = getRuntimeContext().getMetricGroup().counter("llm_audit_rollups_unpriced_calls");
         }
 
         @Override
         public void processElement(UsageSample s, Context ctx, Collector<UsageSample> out) {
             if (!s.isRejected()) {
+                if (s.isUnpriced()) {
+                    unpriced.inc();
+                }
                 out.collect(s);
                 return;
             }
             UsageSample.Rejected r = s.rejected;
+            deadLetterCounts.computeIfAbsent(r.stage, stage -> getRuntimeContext().getMetricGroup().addGroup("stage", stage)
+                    .counter("llm_audit_rollups_dead_letters")).inc();
             ctx.output(deadLetters, dev.llmaudit.jobs.DeadLetters.of(r.stage, r.errorClass, r.errorMessage, r.topic, r.partition, r.offset,
                     r.key, r.value, clock.instant()));
         }

@@ -73,11 +73,26 @@ public final class RollupsMain {
             conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
             latestCheckpoint(c.checkpointDir()).ifPresent(p -> conf.setString("execution.state-recovery.path", p.toUri().toString()));
         }
+        // The operators' counters (dead letters by stage, unpriced calls, late corrections, refused bundles) on a
+        // Prometheus endpoint, when the reporter is on the classpath (the CLI has it; a cluster configures its own).
+        if (!c.flink().keySet().stream().anyMatch(k -> k.startsWith("metrics.reporter.")) && prometheusReporterPresent()) {
+            conf.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+            conf.setString("metrics.reporter.prom.port", "9249-9259");
+        }
         c.flink().forEach(conf::setString);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(c.parallelism());
         env.enableCheckpointing(c.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         return env;
+    }
+
+    static boolean prometheusReporterPresent() {
+        try {
+            Class.forName("org.apache.flink.metrics.prometheus.PrometheusReporterFactory", false, RollupsMain.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     /** Wires Kafka source -> rollups -> exactly-once Kafka sinks onto the environment. */

@@ -64,8 +64,19 @@ class EnforcerIT {
             }
             assertThat(switched).as("an event evaluated with the published bundle").isTrue();
 
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(metrics).contains("kafka_stream");
+            // A copy of it-1 and a record that is not Avro: the operators count what they decide.
+            send(cluster, client, topics, "it-1");
+            try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(cluster.clientProperties(), new StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>(topics.events(), "junk", "{\"not\":\"avro\"}".getBytes())).get();
+            }
+            String[] metrics = {""};
+            EnforcerCrashIT.waitFor(() -> {
+                metrics[0] = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                return metrics[0].contains("kafka_llm_audit_enforcer_duplicates_dropped_total") && metrics[0].contains("stage=\"deserialize\"");
+            }, Duration.ofSeconds(60), "the operators' counters on /metrics", () -> true, dir);
+            assertThat(metrics[0]).contains("kafka_stream").containsPattern("kafka_llm_audit_enforcer_duplicates_dropped_total\\{[^}]*\\} 1\\.0")
+                    .containsPattern("kafka_llm_audit_enforcer_dead_letters_total\\{[^}]*reason=\"WireFormatException\"[^}]*stage=\"deserialize\"[^}]*\\} 1\\.0");
             assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
                     .isEqualTo(200);
         }
