@@ -53,7 +53,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
             .integer("parallelism", 2, 1, "Job parallelism.")
             .bool("bounded", false, "Stop at the end offsets found at start, flushing every window, instead of running forever.")
             .string("default.currency", "USD", "Billing currency of calls that carry no cost at all.")
-            .bool("create.topics", true, "Create missing output topics at start.")
+            .bool("create.topics", true, "Create missing topics at start: the outputs, and an empty policies topic to follow.")
             .integer("topic.partitions", null, 1, "Partitions of topics it creates (default: per topic, see deploy/topics.yaml).")
             .duration("event.future.skew", dev.llmaudit.schemas.EventBounds.DEFAULT_FUTURE_SKEW, "Events later than the clock plus this"
                     + " are dead letters; watermarks never pass the clock plus this.");
@@ -108,9 +108,14 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                 bounded, defaultCurrency, createTopics, topicPartitions, futureSkew, kafka, flink);
     }
 
-    /** The topics this job writes, as it expects them. */
-    public Map<String, String> outputTopics() {
-        return Map.of(DEFAULT_ROLLUPS_TOPIC, rollupsTopic, EnforcerTopics.defaults().dlq(), dlqTopic);
+    /**
+     * The topics this job creates when missing: those it writes, and the compacted policies topic it follows
+     * (an empty one is fine: the bundle shipped with the job applies until one is published; a missing one
+     * would fail the Kafka source and restart the job forever).
+     */
+    public Map<String, String> topicsToEnsure() {
+        return Map.of(DEFAULT_ROLLUPS_TOPIC, rollupsTopic, EnforcerTopics.defaults().dlq(), dlqTopic,
+                EnforcerTopics.defaults().policies(), policiesTopic);
     }
 
     /** The settings the job functions need at run time (serializable, shipped with the job graph). */

@@ -102,7 +102,7 @@ public final class RollupsMain {
         }
         String archive = packBundle(c.bundleDir());
         if (c.createTopics()) {
-            Topics.ensure(c.bootstrapServers(), c.kafka(), c.outputTopics(), c.topicPartitions());
+            Topics.ensure(c.bootstrapServers(), c.kafka(), c.topicsToEnsure(), c.topicPartitions());
         }
         DataStream<UsageSample> samples = env.fromSource(KafkaEdges.pricedSource(c), watermarks(c), "priced events")
                 .uid("priced-events-source");
