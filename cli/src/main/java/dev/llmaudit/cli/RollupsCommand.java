@@ -19,7 +19,7 @@ final class RollupsCommand extends GroupCommand {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Run the rollups job in this process (a local Flink cluster) until Ctrl-C, or until the input",
                     "present at start is processed with bounded=true. On a Flink cluster, submit the job jar instead",
-                    "(stream-jobs/target/llm-audit-rollups-job.jar, main class dev.llmaudit.rollups.RollupsMain).",
+                    "(stream-jobs/rollups/target/llm-audit-rollups-job.jar, main class dev.llmaudit.rollups.RollupsMain).",
                     "Settings come from --config (a properties file) and LLM_AUDIT_ROLLUPS_<KEY> /",
                     "LLM_AUDIT_BOOTSTRAP_SERVERS / LLM_AUDIT_SCHEMA_REGISTRY_URL environment variables.",
                     "Besides the keys below: kafka.* (Kafka source and sinks) and flink.* (Flink configuration of a local run)."},

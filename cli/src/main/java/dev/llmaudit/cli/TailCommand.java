@@ -5,7 +5,7 @@ import dev.llmaudit.avro.BudgetStatus;
 import dev.llmaudit.avro.DeadLetter;
 import dev.llmaudit.avro.PolicyViolation;
 import dev.llmaudit.avro.UsageRollup;
-import dev.llmaudit.enforcer.EnforcerTopics;
+import dev.llmaudit.jobs.PipelineTopics;
 import dev.llmaudit.rollups.RollupsConfig;
 import dev.llmaudit.schemas.json.AvroJson;
 import dev.llmaudit.schemas.registry.RegistryConfig;
@@ -117,10 +117,10 @@ final class TailCommand implements Callable<Integer> {
         client.remove("schema.registry.url");
         client = dev.llmaudit.cli.local.TopicReader.committedReader(client, "tail");
         SchemaRegistryClient registryClient = new SchemaRegistryClient(RegistryConfig.fromMap(registry));
-        EnforcerTopics topics = EnforcerTopics.defaults();
+        PipelineTopics topics = PipelineTopics.defaults();
         String name = topic != null ? topic : switch (what) {
             case violations -> topics.violations();
-            case rollups -> RollupsConfig.DEFAULT_ROLLUPS_TOPIC;
+            case rollups -> dev.llmaudit.jobs.PipelineTopics.defaults().rollups();
             case budgets -> topics.budgetStatus();
             case dlq -> topics.dlq();
         };

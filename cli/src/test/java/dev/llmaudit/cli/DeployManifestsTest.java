@@ -399,7 +399,7 @@ class DeployManifestsTest {
     void manifestsRunTheImagesTheBuildMakesWithTheFilesWhereTheImagesPutThem() throws Exception {
         String jib = "//profile[id='images']//plugin[artifactId='jib-maven-plugin']/configuration";
         String cliImage = resolve(pomText("cli", jib + "/to/image"));
-        String rollupsImage = resolve(pomText("stream-jobs", jib + "/to/image"));
+        String rollupsImage = resolve(pomText("stream-jobs/rollups", jib + "/to/image"));
         assertThat(cliImage).isEqualTo("llm-audit/llm-audit:" + resolve("${image.tag}"));
         assertThat(pomText(".", "/project/version")).startsWith(resolve("${image.tag}"));
 
@@ -415,7 +415,7 @@ class DeployManifestsTest {
         // The bundle directory the configs name is where both images put the default bundle.
         String bundleInto = "/extraDirectories/paths/path[contains(from,'policies/bundle')]/into";
         assertThat(pomText("cli", jib + bundleInto)).isEqualTo("/opt/llm-audit/policies/bundle");
-        assertThat(pomText("stream-jobs", jib + bundleInto)).isEqualTo("/opt/llm-audit/policies/bundle");
+        assertThat(pomText("stream-jobs/rollups", jib + bundleInto)).isEqualTo("/opt/llm-audit/policies/bundle");
         for (Map<String, Object> d : k8s()) {
             if ("ConfigMap".equals(d.get("kind"))) {
                 Map<String, String> data = at(d, "data");
@@ -440,10 +440,10 @@ class DeployManifestsTest {
 
         // The Flink operator's jarURI is the shaded job jar where the rollups image puts it.
         Map<String, Object> flink = k8s().stream().filter(d -> "FlinkDeployment".equals(d.get("kind"))).findFirst().orElseThrow();
-        String jarName = Path.of(pomText("stream-jobs", "//execution[id='rollups-job-jar']/configuration/outputFile")).getFileName()
+        String jarName = Path.of(pomText("stream-jobs/rollups", "//execution[id='rollups-job-jar']/configuration/outputFile")).getFileName()
                 .toString();
-        String jarInto = pomText("stream-jobs", jib + "/extraDirectories/paths/path[includes]/into");
-        assertThat(pomText("stream-jobs", jib + "/extraDirectories/paths/path[includes]/includes")).isEqualTo(jarName);
+        String jarInto = pomText("stream-jobs/rollups", jib + "/extraDirectories/paths/path[includes]/into");
+        assertThat(pomText("stream-jobs/rollups", jib + "/extraDirectories/paths/path[includes]/includes")).isEqualTo(jarName);
         assertThat((String) at(flink, "spec", "job", "jarURI")).isEqualTo("local://" + jarInto + "/" + jarName);
         assertThat((String) at(flink, "spec", "image")).isEqualTo(rollupsImage);
     }

@@ -11,7 +11,7 @@ import dev.llmaudit.avro.UsageRollup;
 import dev.llmaudit.embedded.junit.KafkaClusterExtension;
 import dev.llmaudit.embedded.kafka.KafkaCluster;
 import dev.llmaudit.embedded.registry.EmbeddedSchemaRegistry;
-import dev.llmaudit.enforcer.PricedCalls;
+import dev.llmaudit.jobs.PricedCalls;
 import dev.llmaudit.policy.avro.LlmCalls;
 import dev.llmaudit.policy.engine.PolicyEngine;
 import dev.llmaudit.policy.load.BundleLoader;

@@ -33,7 +33,7 @@ class ArchitectureTest {
     @Test
     void nothingHereImportsKafkaOrFlink() {
         noClasses().should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "org.apache.flink..")
-                .because("policies are evaluated by both stream jobs; stream-engine code belongs in stream-jobs/")
+                .because("policies are evaluated by both stream jobs; stream-engine code belongs in stream-jobs/enforcer and stream-jobs/rollups")
                 .check(CLASSES);
     }
 }

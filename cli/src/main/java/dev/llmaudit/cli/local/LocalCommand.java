@@ -241,7 +241,7 @@ public final class LocalCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         write(dir.resolve("violations.jsonl"), records(TopicReader.readAll(client, registry, stack.topics.violations(), PolicyViolation.class)));
         write(dir.resolve("rollups.jsonl"), TopicReader.latestPerKey(
-                TopicReader.readAll(client, registry, RollupsConfig.DEFAULT_ROLLUPS_TOPIC, UsageRollup.class)));
+                TopicReader.readAll(client, registry, dev.llmaudit.jobs.PipelineTopics.defaults().rollups(), UsageRollup.class)));
         write(dir.resolve("budgets.jsonl"), TopicReader.latestPerKey(
                 TopicReader.readAll(client, registry, stack.topics.budgetStatus(), BudgetStatus.class)));
         write(dir.resolve("dlq.jsonl"), records(TopicReader.readAll(client, registry, stack.topics.dlq(), DeadLetter.class)));

@@ -4,7 +4,7 @@ import dev.llmaudit.embedded.kafka.EmbeddedKafkaBroker;
 import dev.llmaudit.embedded.registry.EmbeddedSchemaRegistry;
 import dev.llmaudit.enforcer.Enforcer;
 import dev.llmaudit.enforcer.EnforcerConfig;
-import dev.llmaudit.enforcer.EnforcerTopics;
+import dev.llmaudit.jobs.PipelineTopics;
 import dev.llmaudit.ingest.gateway.ApiKeys;
 import dev.llmaudit.ingest.gateway.GatewayConfig;
 import dev.llmaudit.ingest.gateway.IngestGateway;
@@ -38,7 +38,7 @@ final class LocalStack implements AutoCloseable {
     record Options(Path workDir, int kafkaPort, int registryPort, int gatewayPort, Path bundleDir) {}
 
     final Options options;
-    final EnforcerTopics topics = EnforcerTopics.defaults();
+    final PipelineTopics topics = PipelineTopics.defaults();
     private final Consumer<String> log;
     EmbeddedKafkaBroker broker;
     EmbeddedSchemaRegistry registry;

@@ -9,7 +9,7 @@ import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.avro.Money;
 import dev.llmaudit.avro.PricedLlmCall;
 import dev.llmaudit.avro.UsageRollup;
-import dev.llmaudit.enforcer.PricedCalls;
+import dev.llmaudit.jobs.PricedCalls;
 import dev.llmaudit.policy.avro.LlmCalls;
 import dev.llmaudit.policy.engine.BudgetLedger;
 import dev.llmaudit.policy.engine.PolicyEngine;
@@ -368,7 +368,7 @@ class HostileInputIT {
 
         BigDecimal expected = priced.stream().map(x -> x.getCost().getAmount()).reduce(BigDecimal.ZERO, BigDecimal::add);
         List<UsageRollup> latest = TopicReader.latestPerKey(TopicReader.readAll(client(), registry(),
-                dev.llmaudit.rollups.RollupsConfig.DEFAULT_ROLLUPS_TOPIC, UsageRollup.class));
+                dev.llmaudit.jobs.PipelineTopics.defaults().rollups(), UsageRollup.class));
         for (String g : List.of("hour", "day")) {
             List<UsageRollup> of = latest.stream().filter(r -> r.getXGranularity().name().equals(g)).toList();
             assertThat(of.stream().mapToLong(UsageRollup::getXRequestCount).sum()).as(g + " calls").isEqualTo(priced.size());
