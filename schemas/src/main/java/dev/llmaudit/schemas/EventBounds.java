@@ -110,6 +110,17 @@ public final class EventBounds {
      * records from other writers). Cheap: lengths, ranges and one encoded-size pass, no parsing.
      */
     public static List<FieldError> check(LlmCallEvent e, TimeWindow window) {
+        return check(e, window, -1);
+    }
+
+    /**
+     * As {@link #check(LlmCallEvent, TimeWindow)}, for a reader that already holds the encoded record
+     * (the enforcer reading llm.events): its size is taken as given instead of encoding the event again,
+     * which cost about 5 % of the enforcer's stream threads.
+     *
+     * @param encodedSize the size of the event's Avro encoding as written, or -1 to compute it
+     */
+    public static List<FieldError> check(LlmCallEvent e, TimeWindow window, long encodedSize) {
         List<FieldError> errors = new ArrayList<>(0);
         text(errors, "event_id", e.getEventId(), MAX_ID_LENGTH);
         if (e.getEventId() == null || e.getEventId().isBlank()) {
@@ -173,7 +184,7 @@ public final class EventBounds {
             }
         }
         if (errors.isEmpty()) {
-            long size = encodedSize(e);
+            long size = encodedSize >= 0 ? encodedSize : encodedSize(e);
             if (size > MAX_EVENT_BYTES) {
                 errors.add(new FieldError("$", "the event is " + size + " bytes encoded; at most " + MAX_EVENT_BYTES + " are accepted"));
             }

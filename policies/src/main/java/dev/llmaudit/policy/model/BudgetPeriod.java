@@ -9,10 +9,17 @@ import java.time.temporal.TemporalAdjusters;
 
 /** Calendar period of a budget, in the budget's own time zone (weeks start on Monday, ISO-8601). */
 public enum BudgetPeriod {
-    DAY, WEEK, MONTH;
+    DAY("day"), WEEK("week"), MONTH("month");
 
+    private final String id;
+
+    BudgetPeriod(String id) {
+        this.id = id;
+    }
+
+    /** The name in policy files and records (computed once: it is asked for on every budget contribution). */
     public String id() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return id;
     }
 
     public static BudgetPeriod parse(String s) {

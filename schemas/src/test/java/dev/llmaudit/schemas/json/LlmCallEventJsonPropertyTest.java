@@ -140,6 +140,11 @@ class LlmCallEventJsonPropertyTest {
         if (r.isValid()) {
             assertThat(r.errors()).isEmpty();
             assertThat(EventBounds.check(r.event(), WINDOW)).as("a valid event is inside the bounds").isEmpty();
+            // A reader that holds the encoded record passes its size instead of encoding again: same verdict,
+            // and a size past the bound is refused naming the whole event.
+            assertThat(EventBounds.check(r.event(), WINDOW, EventBounds.encodedSize(r.event()))).isEmpty();
+            assertThat(EventBounds.check(r.event(), WINDOW, EventBounds.MAX_EVENT_BYTES + 1L)).singleElement()
+                    .satisfies(e -> assertThat(e.field()).isEqualTo("$"));
             assertThat(LlmCallEventJson.parse(LlmCallEventJson.toJson(r.event()), WINDOW).event()).isEqualTo(r.event());
         } else {
             List<FieldError> errors = r.errors();

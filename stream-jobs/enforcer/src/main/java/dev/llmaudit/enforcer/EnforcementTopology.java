@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -237,8 +238,10 @@ public final class EnforcementTopology {
                 dead(record, "validate", "NullValue", "record has no value (tombstone); llm.events carries events only");
                 return;
             }
+            // The size bound applies to the datum as written: the record's bytes after the 5-byte wire-format header.
             List<FieldError> problems = EventBounds.check(event,
-                    new EventBounds.TimeWindow(Instant.ofEpochMilli(context.currentSystemTimeMs()), futureSkew, null));
+                    new EventBounds.TimeWindow(Instant.ofEpochMilli(context.currentSystemTimeMs()), futureSkew, null),
+                    record.value().length - (long) ConfluentAvroCodec.HEADER_SIZE);
             if (!problems.isEmpty()) {
                 dead(record, "validate", "OutOfBounds", problems.stream().map(FieldError::toString).collect(java.util.stream.Collectors.joining("; ")));
                 return;
@@ -351,7 +354,11 @@ public final class EnforcementTopology {
      */
     static final class PreAggregateBudgets implements Processor<String, BudgetContribution, String, BudgetCodec.Sum> {
         private final Duration flushInterval;
-        private final Set<String> pending = new LinkedHashSet<>();
+        /**
+         * The store's unflushed sums, also in memory: the store (logged, in the same transaction as the
+         * input offsets) is what survives a crash; this copy spares a deserialization per event.
+         */
+        private final Map<String, BudgetCodec.Sum> pending = new LinkedHashMap<>();
         private ProcessorContext<String, BudgetCodec.Sum> context;
         private KeyValueStore<String, BudgetCodec.Sum> store;
 
@@ -365,25 +372,23 @@ public final class EnforcementTopology {
             this.store = context.getStateStore(PENDING_STORE);
             // Sums restored from the changelog (a crash before their flush) are flushed like any other.
             try (KeyValueIterator<String, BudgetCodec.Sum> all = store.all()) {
-                all.forEachRemaining(kv -> pending.add(kv.key));
+                all.forEachRemaining(kv -> pending.put(kv.key, kv.value));
             }
             context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, this::flush);
         }
 
         @Override
         public void process(Record<String, BudgetContribution> record) {
-            BudgetCodec.Sum before = store.get(record.key());
-            store.put(record.key(), before == null ? BudgetCodec.Sum.of(record.value()) : before.plus(record.value()));
-            pending.add(record.key());
+            BudgetCodec.Sum before = pending.get(record.key());
+            BudgetCodec.Sum after = before == null ? BudgetCodec.Sum.of(record.value()) : before.plus(record.value());
+            store.put(record.key(), after);
+            pending.put(record.key(), after);
         }
 
         private void flush(long now) {
-            for (String key : pending) {
-                BudgetCodec.Sum sum = store.get(key);
-                if (sum != null) {
-                    context.forward(new Record<>(key, sum, now));
-                    store.delete(key);
-                }
+            for (Map.Entry<String, BudgetCodec.Sum> e : pending.entrySet()) {
+                context.forward(new Record<>(e.getKey(), e.getValue(), now));
+                store.delete(e.getKey());
             }
             pending.clear();
         }
