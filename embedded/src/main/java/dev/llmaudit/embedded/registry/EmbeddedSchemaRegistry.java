@@ -78,16 +78,16 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     private final boolean https;
 
-    private EmbeddedSchemaRegistry(String bootstrapServers, String topic, int port, String basicAuthUserInfo,
+    private EmbeddedSchemaRegistry(Map<String, String> kafka, String topic, int port, String basicAuthUserInfo,
                                    javax.net.ssl.SSLContext tls) throws IOException {
         this.https = tls != null;
         this.topic = topic;
         this.requiredAuthorization = basicAuthUserInfo == null ? null
                 : "Basic " + Base64.getEncoder().encodeToString(basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
-        ensureTopic(bootstrapServers, topic);
-        replay(bootstrapServers, topic);
+        ensureTopic(kafka, topic);
+        replay(kafka, topic);
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(kafka);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
@@ -131,8 +131,17 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
      */
     public static EmbeddedSchemaRegistry start(String bootstrapServers, String topic, int port, String basicAuthUserInfo,
                                                javax.net.ssl.SSLContext tls) {
+        return start(Map.of("bootstrap.servers", bootstrapServers), topic, port, basicAuthUserInfo, tls);
+    }
+
+    /**
+     * As above, keeping its schemas on a cluster reached with these Kafka client settings
+     * ({@code bootstrap.servers} and any TLS/SASL settings): a cluster with authentication and ACLs.
+     */
+    public static EmbeddedSchemaRegistry start(Map<String, String> kafka, String topic, int port, String basicAuthUserInfo,
+                                               javax.net.ssl.SSLContext tls) {
         try {
-            return new EmbeddedSchemaRegistry(bootstrapServers, topic, port, basicAuthUserInfo, tls);
+            return new EmbeddedSchemaRegistry(kafka, topic, port, basicAuthUserInfo, tls);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the schema registry on port " + port + ": " + e.getMessage(), e);
         }
@@ -150,9 +159,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         producer.close(Duration.ofSeconds(5));
     }
 
-    private static void ensureTopic(String bootstrapServers, String topic) {
+    private static void ensureTopic(Map<String, String> kafka, String topic) {
         Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers);
+        p.putAll(kafka);
+        String bootstrapServers = kafka.get("bootstrap.servers");
         try (Admin admin = Admin.create(p)) {
             NewTopic t = new NewTopic(topic, Optional.of(1), Optional.empty())
                     .configs(Map.of("cleanup.policy", "compact"));
@@ -170,9 +180,9 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
 
     /** Reads the schema topic from the beginning to its end before serving anything. */
-    private void replay(String bootstrapServers, String topic) {
+    private void replay(Map<String, String> kafka, String topic) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(kafka);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {

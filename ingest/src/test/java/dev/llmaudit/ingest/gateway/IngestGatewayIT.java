@@ -95,6 +95,22 @@ class IngestGatewayIT {
         return TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(ConsumerRecord::value).toList();
     }
 
+    /**
+     * The topic once it holds at least {@code n} events (15 s at most). A 202 means the transaction committed,
+     * but the producer's commit returns before the coordinator has written the commit markers to the
+     * partitions, so a read_committed reader may see the events a moment later (a full build once read
+     * an empty topic right after a 202).
+     */
+    List<LlmCallEvent> topicContent(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        List<LlmCallEvent> got = topicContent();
+        while (got.size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            got = topicContent();
+        }
+        return got;
+    }
+
     HttpResponse<String> post(String key, String contentType, byte[] body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events"))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -124,7 +140,7 @@ class IngestGatewayIT {
         assertThat(JSON.readTree(lines.body()).get("results")).extracting(r -> r.get("line").asInt() + ":" + r.get("status").asText())
                 .containsExactly("1:accepted", "3:accepted");
 
-        List<LlmCallEvent> got = topicContent();
+        List<LlmCallEvent> got = topicContent(5);
         assertThat(got).extracting(LlmCallEvent::getEventId).containsExactlyInAnyOrder("s-1", "a-1", "a-2", "n-1", "n-2");
         assertThat(got).allSatisfy(e -> assertThat(e.getTenant()).isEqualTo("acme"));
     }
@@ -137,7 +153,7 @@ class IngestGatewayIT {
         HttpResponse<String> nd = post("application/json", LITELLM.formatted("ll-3").replace("\n", "") + "\n" + LITELLM.formatted("ll-4").replace("\n", ""));
         assertThat(nd.statusCode()).as(nd.body()).isEqualTo(202);
 
-        List<LlmCallEvent> all = topicContent();
+        List<LlmCallEvent> all = topicContent(4);
         assertThat(all).extracting(LlmCallEvent::getEventId).containsExactlyInAnyOrder("ll-1", "ll-2", "ll-3", "ll-4");
         LlmCallEvent e = all.stream().filter(x -> x.getEventId().equals("ll-1")).findFirst().orElseThrow();
         assertThat(e.getTenant()).isEqualTo("acme");
@@ -197,7 +213,7 @@ class IngestGatewayIT {
         assertThat(topicContent()).as("the whole topic, read to its end offsets").isEmpty();
         // The gateway still writes: the next good request is the only event on the topic.
         assertThat(post("application/json", EVENT.formatted("after-" + name.hashCode())).statusCode()).isEqualTo(202);
-        assertThat(topicContent()).extracting(LlmCallEvent::getEventId).containsExactly("after-" + name.hashCode());
+        assertThat(topicContent(1)).extracting(LlmCallEvent::getEventId).containsExactly("after-" + name.hashCode());
     }
 
     @Test
@@ -217,7 +233,7 @@ class IngestGatewayIT {
             assertThat(at.statusCode()).as(at.body()).isEqualTo(202);
             assertThat(JSON.readTree(at.body()).get("accepted").asInt()).isEqualTo(10_000);
         }
-        assertThat(topicContent()).hasSize(10_000);
+        assertThat(topicContent(10_000)).hasSize(10_000);
     }
 
     HttpRequest eventsRequest(int port, String ndjson) {
@@ -257,7 +273,7 @@ class IngestGatewayIT {
             String answer = new String(slow.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
             assertThat(answer).isEqualTo("HTTP/1.1 202");
         }
-        assertThat(topicContent()).extracting(LlmCallEvent::getEventId).contains("slow-1")
+        assertThat(topicContent(1)).extracting(LlmCallEvent::getEventId).contains("slow-1")
                 .allMatch(id -> id.equals("slow-1") || id.startsWith("fast-"));
     }
 
