@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /** The HTTP ingest gateway and its API keys. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
-        description = "Run the HTTP ingest gateway (POST /v1/events) and manage its API keys.",
+        description = "Run the HTTP ingest gateway (POST /v1/events; OpenTelemetry GenAI spans on POST /v1/traces) and manage its API keys.",
         subcommands = {IngestCommand.Serve.class, IngestCommand.NewKey.class})
 final class IngestCommand extends GroupCommand {
     @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -54,7 +54,7 @@ final class IngestCommand extends GroupCommand {
         java.time.Duration maxAge;
 
         @Option(names = "--http-config", paramLabel = "FILE",
-                description = {"HTTP listener settings (properties): ingest.<key> for POST /v1/events, admin.<key> for the admin port.",
+                description = {"HTTP listener settings (properties): ingest.<key> for POST /v1/events and /v1/traces, admin.<key> for the admin port.",
                         "Keys: host, port, idle.timeout, header.timeout, max.connections, max.header.bytes, min.request.bytes.per.second,",
                         "tls.keystore, tls.keystore.type (PKCS12|PEM), tls.keystore.password, tls.key (PEM private key), tls.truststore,",
                         "tls.truststore.password, tls.client.auth (none|want|need). Environment: LLM_AUDIT_INGEST_HTTP_<KEY> and",

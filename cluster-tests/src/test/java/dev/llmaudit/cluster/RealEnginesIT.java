@@ -112,7 +112,16 @@ class RealEnginesIT {
         // The tier cannot run without the shipped jars: fail saying so, never skip.
         assertThat(CLI_JAR).as("the CLI jar (build it with ./mvnw -B package -pl cli -am)").exists();
         assertThat(ROLLUPS_JAR).as("the rollups job jar (build it with ./mvnw -B package -pl stream-jobs/rollups -am)").exists();
-        dir = Files.createDirectories(Path.of("target", "cluster-tier").toAbsolutePath());
+        // A fresh directory each run (the previous run's logs stay until then): brokers refuse data of another cluster id.
+        dir = Path.of("target", "cluster-tier").toAbsolutePath();
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(dir);
         certs = TestCertificates.create(dir.resolve("certs"));
         acls = UsersYaml.acls();
         kafka = new KafkaTrio(Files.createDirectories(dir.resolve("kafka")), certs, acls.keySet()).start(CLI_JAR.toString());

@@ -56,6 +56,9 @@ import org.slf4j.LoggerFactory;
 /**
  * HTTP ingest for gateways and services that cannot embed the Java client.
  *
+ * <p>{@code POST /v1/traces} takes OTLP/HTTP trace exports (protobuf or JSON) and writes one event per
+ * GenAI model-call span ({@link OtlpTraces}); invalid spans are reported in the OTLP partial success.
+ *
  * <p>{@code POST /v1/events} takes one canonical JSON event, a JSON array of them, or NDJSON (one
  * per line), and also LiteLLM's {@code StandardLoggingPayload} in its single, json_array and ndjson
  * forms. The tenant of every event is the API key's tenant; an event claiming another is refused.
@@ -82,6 +85,7 @@ public final class IngestGateway implements AutoCloseable {
     private final Timer requestTimer;
     private final Counter accepted;
     private final Counter rejected;
+    private final Counter otlpIgnored;
     private final Admin admin;
     private final UnaryOperator<String> hmac;
     private volatile boolean kafkaReady;
@@ -91,10 +95,12 @@ public final class IngestGateway implements AutoCloseable {
         this.config = config;
         this.keys = keys;
         this.inFlight = new Semaphore(config.maxInFlight());
-        this.requestTimer = Timer.builder("llm_audit_ingest_request").description("POST /v1/events handling time")
+        this.requestTimer = Timer.builder("llm_audit_ingest_request").description("POST /v1/events and /v1/traces handling time")
                 .publishPercentileHistogram().register(meters);
         this.accepted = Counter.builder("llm_audit_ingest_events").tag("result", "accepted").register(meters);
         this.rejected = Counter.builder("llm_audit_ingest_events").tag("result", "rejected").register(meters);
+        this.otlpIgnored = Counter.builder("llm_audit_ingest_otlp_spans_ignored").description("OTLP spans that are not model calls")
+                .register(meters);
         this.hmac = hmacFunction(config.hmacKey());
         Properties adminProps = new Properties();
         adminProps.putAll(config.kafkaClient());
@@ -107,8 +113,8 @@ public final class IngestGateway implements AutoCloseable {
         for (int i = 0; i < config.producers(); i++) {
             writers.add(new TransactionalWriter(config.transactionalIdPrefix() + "-" + i, registry));
         }
-        Routes api = Routes.builder().post("/v1/events", this::events)
-                .notFound("not found: POST /v1/events (health, readiness and metrics are on the admin port)").build();
+        Routes api = Routes.builder().post("/v1/events", this::events).post("/v1/traces", this::traces)
+                .notFound("not found: POST /v1/events or POST /v1/traces (health, readiness and metrics are on the admin port)").build();
         Routes adminRoutes = Routes.builder()
                 .get("/healthz", ex -> ex.json(200, "{\"status\":\"ok\"}"))
                 .get("/readyz", ex -> ex.json(kafkaReady ? 200 : 503, json().put("status", kafkaReady ? "ready"
@@ -168,19 +174,45 @@ public final class IngestGateway implements AutoCloseable {
     /** Rejected items whose errors are listed in a 400 answer; the rest are counted, so the answer stays bounded. */
     static final int MAX_DETAILED_REJECTIONS = 100;
 
-    private void events(Exchange ex) {
+    /** The tenant of the request's API key; null after answering 401. */
+    private String tenantOf(Exchange ex) {
         String key = presentedKey(ex);
         if (key == null) {
             refuse(ex, 401, "missing API key: send \"Authorization: Bearer <key>\" (or X-API-Key)");
-            return;
+            return null;
         }
         if (key.length() > MAX_API_KEY_LENGTH) {
             refuse(ex, 401, "unknown API key (" + key.length() + " characters; keys are 47)");
-            return;
+            return null;
         }
         String tenant = keys.tenantOf(key).orElse(null);
         if (tenant == null) {
             refuse(ex, 401, "unknown API key");
+        }
+        return tenant;
+    }
+
+    /** Takes an in-flight slot and releases it when the exchange is answered; false after answering 503. */
+    private boolean admit(Exchange ex) {
+        if (!inFlight.tryAcquire()) {
+            ex.header("Retry-After", "1");
+            refuse(ex, 503, "overloaded: too many requests in flight; retry after 1 second");
+            return false;
+        }
+        Timer.Sample sample = Timer.start(meters);
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        ex.onAnswered(() -> {
+            if (released.compareAndSet(false, true)) {
+                inFlight.release();
+                sample.stop(requestTimer);
+            }
+        });
+        return true;
+    }
+
+    private void events(Exchange ex) {
+        String tenant = tenantOf(ex);
+        if (tenant == null) {
             return;
         }
         String type = ex.header("Content-Type");
@@ -192,21 +224,121 @@ public final class IngestGateway implements AutoCloseable {
                     + "\": send application/json (one event or an array) or application/x-ndjson (one event per line)");
             return;
         }
-        if (!inFlight.tryAcquire()) {
-            ex.header("Retry-After", "1");
-            refuse(ex, 503, "overloaded: too many requests in flight; retry after 1 second");
+        if (!admit(ex)) {
             return;
         }
-        Timer.Sample sample = Timer.start(meters);
-        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable release = () -> {
-            if (released.compareAndSet(false, true)) {
-                inFlight.release();
-                sample.stop(requestTimer);
-            }
-        };
-        ex.onAnswered(release);
         ex.readBody(config.maxBodyBytes(), body -> handleBatch(ex, tenant, ndjson, body));
+    }
+
+    // ------------------------------------------------------------------ POST /v1/traces (OTLP/HTTP)
+
+    /** Most errors quoted in an OTLP partial_success message; the rest are counted. */
+    static final int MAX_OTLP_ERRORS = 10;
+
+    private void traces(Exchange ex) {
+        String tenant = tenantOf(ex);
+        if (tenant == null) {
+            return;
+        }
+        String type = ex.header("Content-Type");
+        String mediaType = type == null ? "" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
+        boolean protobuf = mediaType.equals("application/x-protobuf");
+        if (!protobuf && !mediaType.equals("application/json")) {
+            refuse(ex, 415, "unsupported Content-Type \"" + EventBounds.excerpt(type == null ? "" : type)
+                    + "\": OTLP/HTTP sends application/x-protobuf or application/json");
+            return;
+        }
+        if (!admit(ex)) {
+            return;
+        }
+        ex.readBody(config.maxBodyBytes(), body -> handleTraces(ex, tenant, protobuf, body));
+    }
+
+    /**
+     * One event per model-call span; other spans are counted and ignored. Valid events are written in one
+     * transaction; spans that do not make a valid event are reported in the answer's partial_success (OTLP
+     * clients do not retry those), a body that is not OTLP at all is 400, a Kafka failure 503.
+     */
+    private void handleTraces(Exchange ex, String tenant, boolean protobuf, byte[] body) {
+        List<OtlpTraces.Span> spans;
+        try {
+            spans = protobuf ? OtlpTraces.fromProtobuf(body) : OtlpTraces.fromJson(LlmCallEventJson.mapper().readTree(body));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            reject(ex, 400, "not an OTLP ExportTraceServiceRequest in protobuf: " + EventBounds.excerpt(String.valueOf(e.getMessage())));
+            return;
+        } catch (JsonProcessingException e) {
+            reject(ex, 400, LlmCallEventJson.describeMalformed(e));
+            return;
+        } catch (java.io.IOException e) {
+            reject(ex, 400, "unreadable body: " + EventBounds.excerpt(String.valueOf(e.getMessage())));
+            return;
+        } catch (IllegalArgumentException e) {
+            reject(ex, 400, "not an OTLP ExportTraceServiceRequest in JSON: " + e.getMessage());
+            return;
+        }
+        if (spans.size() > config.maxEventsPerRequest()) {
+            reject(ex, 413, spans.size() + " spans in one request; at most " + config.maxEventsPerRequest()
+                    + " are accepted; lower the exporter's batch size (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)");
+            return;
+        }
+        EventBounds.TimeWindow window = new EventBounds.TimeWindow(java.time.Instant.now(), config.futureSkew(), config.maxAge());
+        List<LlmCallEvent> events = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        int refused = 0;
+        int ignored = 0;
+        for (OtlpTraces.Span span : spans) {
+            if (!OtlpTraces.isModelCall(span)) {
+                ignored++;
+                continue;
+            }
+            ObjectNode node = OtlpTraces.toCanonical(span, hmac);
+            List<FieldError> problems = new ArrayList<>();
+            JsonNode claimed = node.get("tenant");
+            if (claimed != null && !claimed.asText().equals(tenant)) {
+                problems.add(new FieldError("tenant", "this API key belongs to tenant " + tenant + "; the span claims "
+                        + EventBounds.quote(claimed.asText())));
+            }
+            node.put("tenant", tenant);
+            EventParseResult parsed = LlmCallEventJson.fromNode(node, window);
+            problems.addAll(parsed.errors());
+            if (problems.isEmpty()) {
+                events.add(parsed.event());
+            } else {
+                refused++;
+                if (errors.size() < MAX_OTLP_ERRORS) {
+                    errors.add("span " + span.traceId() + "/" + span.spanId() + ": " + EventBounds.cap(problems).stream()
+                            .map(FieldError::toString).collect(java.util.stream.Collectors.joining("; ")));
+                }
+            }
+        }
+        otlpIgnored.increment(ignored);
+        if (!events.isEmpty()) {
+            String failure = write(events);
+            if (failure != null) {
+                ex.header("Retry-After", "5");
+                reject(ex, 503, "spans not written: " + failure + "; nothing was written, retry after 5 seconds");
+                return;
+            }
+            accepted.increment(events.size());
+        }
+        rejected.increment(refused);
+        String message = refused == 0 ? "" : refused + " GenAI spans refused" + (refused > errors.size() ? " (first " + errors.size() + " listed)" : "")
+                + ": " + String.join(" | ", errors);
+        count(200);
+        if (protobuf) {
+            var response = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse.newBuilder();
+            if (refused > 0) {
+                response.setPartialSuccess(io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess.newBuilder()
+                        .setRejectedSpans(refused).setErrorMessage(message));
+            }
+            ex.respond(200, "application/x-protobuf", response.build().toByteArray());
+        } else {
+            ObjectNode answer = json().objectNode();
+            if (refused > 0) {
+                answer.putObject("partialSuccess").put("rejectedSpans", Integer.toString(refused)).put("errorMessage", message);
+            }
+            ex.json(200, answer.toString());
+        }
     }
 
     /** Refuses before the body is used: the body is drained (bounded) so the client sees the answer. */

@@ -112,7 +112,11 @@ class IngestGatewayIT {
     }
 
     HttpResponse<String> post(String key, String contentType, byte[] body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events"))
+        return postTo("/v1/events", key, contentType, body);
+    }
+
+    HttpResponse<String> postTo(String path, String key, String contentType, byte[] body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (key != null) {
             b.header("Authorization", "Bearer " + key);
@@ -302,5 +306,50 @@ class IngestGatewayIT {
                     HttpResponse.BodyHandlers.ofString()).body());
             assertThat(ready.get("status").asText()).startsWith("kafka unreachable");
         }
+    }
+
+    /** OTLP/HTTP as exporters send it: protobuf, gzip, the key in a header; the answer in the request's encoding. */
+    @Test
+    void otlpTracesInProtobufAndJsonBecomeEventsAndBadSpansArePartialSuccess() throws Exception {
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(OtlpTracesTest.bedrockRequest());
+        }
+        HttpResponse<byte[]> proto = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/traces"))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/x-protobuf").header("Content-Encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(gz.toByteArray())).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(proto.statusCode()).as(new String(proto.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        assertThat(proto.headers().firstValue("Content-Type")).hasValue("application/x-protobuf");
+        assertThat(io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse.parseFrom(proto.body()).hasPartialSuccess())
+                .as("every GenAI span accepted; the HTTP span is ignored, not refused").isFalse();
+
+        // JSON: one good span, one with a token count that is not a number, one claiming another tenant.
+        String span = "{\"traceId\":\"%s\",\"spanId\":\"%s\",\"startTimeUnixNano\":\"1795687200000000000\",\"attributes\":["
+                + "{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}},"
+                + "{\"key\":\"gen_ai.provider.name\",\"value\":{\"stringValue\":\"openai\"}},"
+                + "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-5.5\"}},"
+                + "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"stringValue\":\"%s\"}}%s]}";
+        String body = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" + String.join(",",
+                span.formatted("aa".repeat(16), "01".repeat(8), "10", ""),
+                span.formatted("aa".repeat(16), "02".repeat(8), "many", ""),
+                span.formatted("aa".repeat(16), "03".repeat(8), "5", ",{\"key\":\"llm_audit.tenant\",\"value\":{\"stringValue\":\"globex\"}}"))
+                + "]}]}]}";
+        HttpResponse<String> json = postTo("/v1/traces", KEY, "application/json", body.getBytes(StandardCharsets.UTF_8));
+        assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
+        JsonNode partial = JSON.readTree(json.body()).path("partialSuccess");
+        assertThat(partial.path("rejectedSpans").asText()).isEqualTo("2");
+        assertThat(partial.path("errorMessage").asText()).contains("span " + "aa".repeat(16) + "/" + "02".repeat(8) + ": input_tokens")
+                .contains("belongs to tenant acme");
+
+        assertThat(topicContent(2)).extracting(LlmCallEvent::getEventId).containsExactlyInAnyOrder(
+                "otel-5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174", "otel-" + "aa".repeat(16) + "-" + "01".repeat(8));
+        assertThat(topicContent()).allSatisfy(e -> assertThat(e.getTenant()).isEqualTo("acme"))
+                .allSatisfy(e -> assertThat(e.toString()).doesNotContain("secret question"));
+
+        // Not OTLP at all: 400, nothing written; another content type: 415.
+        assertThat(postTo("/v1/traces", KEY, "application/x-protobuf", new byte[] {(byte) 0xff, 1, 2}).statusCode()).isEqualTo(400);
+        assertThat(postTo("/v1/traces", KEY, "text/plain", "x".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(415);
+        assertThat(postTo("/v1/traces", null, "application/json", "{}".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(401);
+        assertThat(topicContent()).hasSize(2);
     }
 }
