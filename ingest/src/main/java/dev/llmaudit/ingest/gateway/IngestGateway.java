@@ -262,6 +262,13 @@ public final class IngestGateway implements AutoCloseable {
     private void handleTraces(Exchange ex, String tenant, boolean protobuf, byte[] body) {
         List<OtlpTraces.Span> spans;
         try {
+            // Counted before anything is built: a small gzip body can hold millions of empty spans.
+            long count = OtlpTraces.countSpans(body, protobuf);
+            if (count > config.maxEventsPerRequest()) {
+                reject(ex, 413, count + " spans in one request; at most " + config.maxEventsPerRequest()
+                        + " are accepted; lower the exporter's batch size (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)");
+                return;
+            }
             spans = protobuf ? OtlpTraces.fromProtobuf(body) : OtlpTraces.fromJson(LlmCallEventJson.mapper().readTree(body));
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             reject(ex, 400, "not an OTLP ExportTraceServiceRequest in protobuf: " + EventBounds.excerpt(String.valueOf(e.getMessage())));
@@ -273,12 +280,8 @@ public final class IngestGateway implements AutoCloseable {
             reject(ex, 400, "unreadable body: " + EventBounds.excerpt(String.valueOf(e.getMessage())));
             return;
         } catch (IllegalArgumentException e) {
-            reject(ex, 400, "not an OTLP ExportTraceServiceRequest in JSON: " + e.getMessage());
-            return;
-        }
-        if (spans.size() > config.maxEventsPerRequest()) {
-            reject(ex, 413, spans.size() + " spans in one request; at most " + config.maxEventsPerRequest()
-                    + " are accepted; lower the exporter's batch size (OTEL_BSP_MAX_EXPORT_BATCH_SIZE)");
+            reject(ex, 400, "not an OTLP ExportTraceServiceRequest in " + (protobuf ? "protobuf: " : "JSON: ")
+                    + EventBounds.excerpt(String.valueOf(e.getMessage())));
             return;
         }
         EventBounds.TimeWindow window = new EventBounds.TimeWindow(java.time.Instant.now(), config.futureSkew(), config.maxAge());
@@ -286,9 +289,17 @@ public final class IngestGateway implements AutoCloseable {
         List<String> errors = new ArrayList<>();
         int refused = 0;
         int ignored = 0;
+        java.util.Set<String> wrappers = OtlpTraces.wrappers(spans);
         for (OtlpTraces.Span span : spans) {
-            if (!OtlpTraces.isModelCall(span)) {
+            if (!OtlpTraces.isModelCall(span) || wrappers.contains(span.traceId() + "/" + span.spanId())) {
                 ignored++;
+                continue;
+            }
+            if (span.problem() != null) {
+                refused++;
+                if (errors.size() < MAX_OTLP_ERRORS) {
+                    errors.add("span " + EventBounds.excerpt(span.traceId()) + "/" + EventBounds.excerpt(span.spanId()) + ": " + span.problem());
+                }
                 continue;
             }
             ObjectNode node = OtlpTraces.toCanonical(span, hmac);

@@ -350,6 +350,14 @@ class IngestGatewayIT {
         assertThat(postTo("/v1/traces", KEY, "application/x-protobuf", new byte[] {(byte) 0xff, 1, 2}).statusCode()).isEqualTo(400);
         assertThat(postTo("/v1/traces", KEY, "text/plain", "x".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(415);
         assertThat(postTo("/v1/traces", null, "application/json", "{}".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(401);
+        // Spans are counted before they are built: 20,000 empty ones (2 bytes each) are 413, not 20,000 objects.
+        byte[] many = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(io.opentelemetry.proto.trace.v1.ResourceSpans.newBuilder().addScopeSpans(
+                        io.opentelemetry.proto.trace.v1.ScopeSpans.newBuilder().addAllSpans(
+                                java.util.Collections.nCopies(20_000, io.opentelemetry.proto.trace.v1.Span.getDefaultInstance())))).build().toByteArray();
+        HttpResponse<String> tooMany = postTo("/v1/traces", KEY, "application/x-protobuf", many);
+        assertThat(tooMany.statusCode()).isEqualTo(413);
+        assertThat(tooMany.body()).contains("20000 spans in one request; at most 1000 ");
         assertThat(topicContent()).hasSize(2);
     }
 }

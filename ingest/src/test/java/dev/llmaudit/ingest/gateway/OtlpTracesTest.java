@@ -102,7 +102,7 @@ class OtlpTracesTest {
         OtlpTraces.Span s = spans.get(0);
         LlmCallEvent e = parse(s, OtlpTracesTest::hmac);
         assertThat(e.getEventId()).isEqualTo("otel-" + TRACE + "-" + SPAN);
-        assertThat(e.getEventTime()).isEqualTo(START.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertThat(e.getEventTime()).as("when the call completed: the span's end").isEqualTo(START.plusMillis(1500));
         assertThat(e.getLatencyMs()).isEqualTo(1500L);
         assertThat(e.getCloud()).isEqualTo(Cloud.aws);
         assertThat(e.getProvider()).isEqualTo("aws.bedrock");
@@ -155,8 +155,8 @@ class OtlpTracesTest {
     }
 
     static OtlpTraces.Span span(Map<String, Object> attributes) {
-        return new OtlpTraces.Span(TRACE, SPAN, "x", START.getEpochSecond() * 1_000_000_000L, START.getEpochSecond() * 1_000_000_000L + 5_000_000L,
-                false, attributes, Map.of("service.name", "app"));
+        return new OtlpTraces.Span(TRACE, SPAN, "", "x", START.getEpochSecond() * 1_000_000_000L, START.getEpochSecond() * 1_000_000_000L + 5_000_000L,
+                false, attributes, Map.of("service.name", "app"), null);
     }
 
     @Test
@@ -203,15 +203,80 @@ class OtlpTracesTest {
     @Test
     void jsonThatIsNotOtlpIsRefusedNamingWhere() throws Exception {
         JsonNode bad = JSON.readTree("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":\"yesterday\"}]}]}]}");
-        assertThatThrownBy(() -> OtlpTraces.fromJson(bad)).hasMessageContaining("resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano");
+        assertThat(OtlpTraces.fromJson(bad).get(0).problem()).contains("resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano");
         assertThatThrownBy(() -> OtlpTraces.fromJson(JSON.readTree("[1,2]"))).hasMessageContaining("ExportTraceServiceRequest");
         assertThat(OtlpTraces.fromJson(JSON.readTree("{}"))).as("an empty request is a success").isEmpty();
+        // Objects where arrays belong are refused naming the place (they once reached a NullPointerException).
+        assertThatThrownBy(() -> OtlpTraces.fromJson(JSON.readTree("{\"resourceSpans\":{\"a\":1}}"))).hasMessageContaining("resourceSpans: an array");
+        // A bad time refuses only its span; the export's other spans stay.
+        List<OtlpTraces.Span> two = OtlpTraces.fromJson(JSON.readTree("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+                + "{\"traceId\":\"" + TRACE + "\",\"spanId\":\"" + SPAN + "\",\"startTimeUnixNano\":1.7e18},"
+                + "{\"traceId\":\"" + TRACE.toUpperCase() + "\",\"spanId\":\"" + SPAN + "\",\"startTimeUnixNano\":\"1795687200000000000\"}]}]}]}"));
+        assertThat(two.get(0).problem()).contains("startTimeUnixNano");
+        assertThat(two.get(1).problem()).as("upper-case hex ids are valid OTLP JSON").isNull();
+        assertThat(two.get(1).traceId()).isEqualTo(TRACE);
+    }
+
+    @Test
+    void idsMustBeHexAndNotZero() {
+        var noIds = new OtlpTraces.Span("", "", "", "chat", 1, 2, false, Map.of(), Map.of(), null);
+        assertThat(noIds.problem()).contains("traceId");
+        var zero = new OtlpTraces.Span(TRACE, "0000000000000000", "", "chat", 1, 2, false, Map.of(), Map.of(), null);
+        assertThat(zero.problem()).contains("spanId");
+    }
+
+    @Test
+    void spansAreCountedWithoutBeingBuilt() throws Exception {
+        assertThat(OtlpTraces.countSpans(bedrockRequest(), true)).isEqualTo(2);
+        // 100,000 empty spans: 2 bytes each on the wire.
+        var many = ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder()
+                .addAllSpans(java.util.Collections.nCopies(100_000, Span.getDefaultInstance())))).build().toByteArray();
+        assertThat(OtlpTraces.countSpans(many, true)).isEqualTo(100_000);
+        assertThat(OtlpTraces.countSpans(("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{},{\"attributes\":[{\"key\":\"spans\"}]},{}]},"
+                + "{\"spans\":[{}]}]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8), false)).isEqualTo(4);
+        assertThatThrownBy(() -> OtlpTraces.countSpans(new byte[] {(byte) 0x0a, (byte) 0xff}, true)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aModelCallSpanAroundAnotherIsNotCountedTwice() {
+        var framework = new OtlpTraces.Span(TRACE, "aaaaaaaaaaaaaaaa", "", "chat", 1, 2, false, Map.of("gen_ai.operation.name", "chat"), Map.of(), null);
+        var sdk = new OtlpTraces.Span(TRACE, "bbbbbbbbbbbbbbbb", "aaaaaaaaaaaaaaaa", "chat", 1, 2, false, Map.of("gen_ai.operation.name", "chat"),
+                Map.of(), null);
+        var tool = new OtlpTraces.Span(TRACE, "cccccccccccccccc", "aaaaaaaaaaaaaaaa", "tool", 1, 2, false,
+                Map.of("gen_ai.operation.name", "execute_tool"), Map.of(), null);
+        assertThat(OtlpTraces.wrappers(List.of(framework, sdk, tool))).containsExactly(TRACE + "/aaaaaaaaaaaaaaaa");
+        assertThat(OtlpTraces.wrappers(List.of(framework, tool))).as("a tool span is not a call").isEmpty();
+    }
+
+    @Test
+    void theHostDecidesWhereTheCallWent() {
+        // The OpenAI API on a server that is not OpenAI's: not priced as OpenAI.
+        assertThat(OtlpTraces.provider("openai", "localhost").cloud()).isEqualTo("other");
+        assertThat(OtlpTraces.provider("openai", "api.groq.com").cloud()).isEqualTo("other");
+        assertThat(OtlpTraces.provider("openai", null).cloud()).isEqualTo("openai");
+        // The OpenAI SDK against Bedrock's OpenAI-compatible endpoint: Bedrock.
+        assertThat(OtlpTraces.provider("openai", "bedrock-runtime.us-west-2.amazonaws.com").provider()).isEqualTo("aws.bedrock");
+        assertThat(OtlpTraces.provider("openai", "contoso.openai.azure.us").cloud()).isEqualTo("azure");
+        assertThat(OtlpTraces.provider("gcp.gen_ai", "generativelanguage.googleapis.com").provider()).isEqualTo("gcp.gemini");
+        assertThat(OtlpTraces.provider("gcp.gen_ai", null).provider()).isEqualTo("gcp.gen_ai");
+    }
+
+    @Test
+    void cacheReadsAboveTheInputAreAddedBackAsTheConventionsCountThem() {
+        LlmCallEvent e = parse(span(Map.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", "anthropic", "gen_ai.request.model",
+                "claude-sonnet-4-5", "gen_ai.usage.input_tokens", 20L, "gen_ai.usage.cache_read.input_tokens", 5000L,
+                "gen_ai.usage.cache_creation.input_tokens", 300L, "gen_ai.usage.output_tokens", 10L)), null);
+        assertThat(e.getInputTokens()).isEqualTo(5320L);
+        assertThat(e.getCachedInputTokens()).isEqualTo(5000L);
+        LlmCallEvent normalised = parse(span(Map.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", "anthropic", "gen_ai.request.model",
+                "claude-sonnet-4-5", "gen_ai.usage.input_tokens", 5320L, "gen_ai.usage.cache_read.input_tokens", 5000L)), null);
+        assertThat(normalised.getInputTokens()).as("already counted as the conventions say").isEqualTo(5320L);
     }
 
     @Test
     void errorStatusMakesAnErrorCall() {
-        var s = new OtlpTraces.Span(TRACE, SPAN, "chat", START.getEpochSecond() * 1_000_000_000L, 0, true,
-                Map.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", "openai", "gen_ai.request.model", "gpt-5.5"), Map.of());
+        var s = new OtlpTraces.Span(TRACE, SPAN, "", "chat", START.getEpochSecond() * 1_000_000_000L, 0, true,
+                Map.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", "openai", "gen_ai.request.model", "gpt-5.5"), Map.of(), null);
         LlmCallEvent e = parse(s, null);
         assertThat(e.getStatus()).isEqualTo(CallStatus.error);
         assertThat(e.getErrorType()).isEqualTo("error");

@@ -238,10 +238,13 @@ public final class EnforcementTopology {
                 dead(record, "validate", "NullValue", "record has no value (tombstone); llm.events carries events only");
                 return;
             }
-            // The size bound applies to the datum as written: the record's bytes after the 5-byte wire-format header.
+            // The size bound applies to the event as it will be written again. Decoding can grow it (each invalid UTF-8
+            // byte becomes a 3-byte replacement character), so only a record under a third of the bound skips the
+            // second encoding: most do, and encoding every event again cost about 5 % of the stream threads.
+            long written = record.value().length - (long) ConfluentAvroCodec.HEADER_SIZE;
             List<FieldError> problems = EventBounds.check(event,
                     new EventBounds.TimeWindow(Instant.ofEpochMilli(context.currentSystemTimeMs()), futureSkew, null),
-                    record.value().length - (long) ConfluentAvroCodec.HEADER_SIZE);
+                    written <= EventBounds.MAX_EVENT_BYTES / 3 ? written : -1);
             if (!problems.isEmpty()) {
                 dead(record, "validate", "OutOfBounds", problems.stream().map(FieldError::toString).collect(java.util.stream.Collectors.joining("; ")));
                 return;
@@ -370,6 +373,9 @@ public final class EnforcementTopology {
         public void init(ProcessorContext<String, BudgetCodec.Sum> context) {
             this.context = context;
             this.store = context.getStateStore(PENDING_STORE);
+            // The store is the truth: a task closed dirty and revived in place keeps this processor object, and
+            // its in-memory sums may include contributions of an aborted transaction that will be replayed.
+            pending.clear();
             // Sums restored from the changelog (a crash before their flush) are flushed like any other.
             try (KeyValueIterator<String, BudgetCodec.Sum> all = store.all()) {
                 all.forEachRemaining(kv -> pending.put(kv.key, kv.value));
@@ -386,10 +392,18 @@ public final class EnforcementTopology {
         }
 
         private void flush(long now) {
-            for (Map.Entry<String, BudgetCodec.Sum> e : pending.entrySet()) {
-                context.forward(new Record<>(e.getKey(), e.getValue(), now));
+            // Each entry leaves the map as it is forwarded: a failure part-way sends none of them twice.
+            var it = pending.entrySet().iterator();
+            while (it.hasNext()) {
+                Map.Entry<String, BudgetCodec.Sum> e = it.next();
+                it.remove();
                 store.delete(e.getKey());
+                context.forward(new Record<>(e.getKey(), e.getValue(), now));
             }
+        }
+
+        @Override
+        public void close() {
             pending.clear();
         }
     }
@@ -451,21 +465,34 @@ public final class EnforcementTopology {
 
         private void writeStatuses(long now) {
             PolicyEngine engine = engines.engine();
-            for (String key : changed) {
-                BudgetCodec.Budget b = store.get(key);
-                if (b == null) {
-                    continue;
+            try {
+                for (String key : changed) {
+                    BudgetCodec.Budget b = store.get(key);
+                    if (b == null) {
+                        continue;
+                    }
+                    BudgetContribution c = b.last();
+                    BudgetLedger.State state = b.state();
+                    BudgetStatus status;
+                    try {
+                        status = BudgetStatus.newBuilder().setBudgetId(c.budgetId()).setScope(c.scope())
+                                .setPeriod(BudgetPeriod.valueOf(c.period().id())).setPeriodStart(c.periodStart()).setPeriodEnd(c.periodEnd())
+                                .setTimeZone(c.timeZone()).setSpent(ContractMoney.of(state.spent(), c.currency()))
+                                .setLimit(ContractMoney.of(c.limit(), c.currency())).setLastThresholdCrossed(state.lastThreshold())
+                                .setUnpricedCalls(state.unpricedCalls()).setUpdatedAt(Instant.ofEpochMilli(now))
+                                .setBundleVersion(engine.bundle().version()).build();
+                    } catch (ContractMoney.Unrepresentable e) {
+                        // One budget whose limit or spend the contract cannot carry must not hold back every other status.
+                        counters.inc("dead-letters", "Records sent to the dead-letter topic, by stage and reason", "stage", "budget-status",
+                                "reason", "Unrepresentable");
+                        LOG.error("Budget {}: no status written, {}", key, e.getMessage());
+                        continue;
+                    }
+                    context.forward(new Record<>(key, new BudgetUpdate(status, List.of()), now));
                 }
-                BudgetContribution c = b.last();
-                BudgetLedger.State state = b.state();
-                BudgetStatus status = BudgetStatus.newBuilder().setBudgetId(c.budgetId()).setScope(c.scope())
-                        .setPeriod(BudgetPeriod.valueOf(c.period().id())).setPeriodStart(c.periodStart()).setPeriodEnd(c.periodEnd())
-                        .setTimeZone(c.timeZone()).setSpent(ContractMoney.of(state.spent(), c.currency())).setLimit(ContractMoney.of(c.limit(), c.currency()))
-                        .setLastThresholdCrossed(state.lastThreshold()).setUnpricedCalls(state.unpricedCalls())
-                        .setUpdatedAt(Instant.ofEpochMilli(now)).setBundleVersion(engine.bundle().version()).build();
-                context.forward(new Record<>(key, new BudgetUpdate(status, List.of()), now));
+            } finally {
+                changed.clear();
             }
-            changed.clear();
         }
     }
 }
