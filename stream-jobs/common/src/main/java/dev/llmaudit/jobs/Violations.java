@@ -47,6 +47,7 @@ public final class Violations {
         return PolicyViolation.newBuilder().setViolationId(f.id()).setPolicyId(f.policyId())
                 .setPolicyKind(PolicyKind.valueOf(f.kind().id())).setSeverity(Severity.valueOf(f.severity().id()))
                 .setMessage(f.message()).setDetectedAt(detectedAt).setBundleVersion(bundleVersion).setCatalogVersion(catalogVersion)
-                .setDetails(Map.copyOf(f.details()));
+                // In the order the policy wrote them (tail prints them so), not Map.copyOf's.
+                .setDetails(new java.util.LinkedHashMap<>(f.details()));
     }
 }
