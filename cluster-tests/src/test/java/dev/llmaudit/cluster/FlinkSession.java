@@ -15,7 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -78,25 +80,14 @@ final class FlinkSession implements AutoCloseable {
                 "taskmanager.data.port: 0",
                 "metrics.reporters: ''",
                 ""));
-        Files.writeString(conf.resolve("log4j2.properties"), String.join("\n",
-                "rootLogger.level = WARN",
-                "rootLogger.appenderRef.out.ref = out",
-                "appender.out.type = Console",
-                "appender.out.name = out",
-                "appender.out.layout.type = PatternLayout",
-                "appender.out.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1} - %msg%n",
-                "logger.entry.name = org.apache.flink.runtime.entrypoint",
-                "logger.entry.level = INFO",
-                "logger.rest.name = org.apache.flink.runtime.rest.RestServerEndpoint",
-                "logger.rest.level = INFO",
-                "logger.tm.name = org.apache.flink.runtime.taskexecutor.TaskExecutor",
-                "logger.tm.level = INFO",
-                // Flink's committers register a metric twice on every checkpoint and warn each time.
-                "logger.metricgroup.name = org.apache.flink.metrics.MetricGroup",
-                "logger.metricgroup.level = ERROR",
-                "logger.ours.name = dev.llmaudit",
-                "logger.ours.level = INFO",
-                ""));
+        Map<String, String> levels = new LinkedHashMap<>();
+        levels.put("org.apache.flink.runtime.entrypoint", "INFO");
+        levels.put("org.apache.flink.runtime.rest.RestServerEndpoint", "INFO");
+        levels.put("org.apache.flink.runtime.taskexecutor.TaskExecutor", "INFO");
+        // Flink's committers register a metric twice on every checkpoint and warn each time.
+        levels.put("org.apache.flink.metrics.MetricGroup", "ERROR");
+        levels.put("dev.llmaudit", "INFO");
+        JavaProcess.writeLogConfig(conf.resolve("log4j2.properties"), levels);
         jvm = new ArrayList<>(JAVA17_OPTIONS);
         jvm.add("-Dlog4j2.configurationFile=" + conf.resolve("log4j2.properties"));
         this.conf = conf;

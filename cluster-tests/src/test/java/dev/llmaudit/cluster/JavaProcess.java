@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -104,6 +105,23 @@ final class JavaProcess implements AutoCloseable {
                 process.destroyForcibly();
             }
         }
+    }
+
+    /**
+     * A log4j2 configuration for one of the cluster's JVMs: warnings and errors to the console (its log file),
+     * and these loggers at their own levels (the lines the test waits for, or noise to silence).
+     */
+    static Path writeLogConfig(Path file, Map<String, String> levels) throws IOException {
+        List<String> lines = new ArrayList<>(List.of("rootLogger.level = WARN", "rootLogger.appenderRef.out.ref = out",
+                "appender.out.type = Console", "appender.out.name = out", "appender.out.layout.type = PatternLayout",
+                "appender.out.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1} - %msg%n"));
+        int i = 0;
+        for (Map.Entry<String, String> e : levels.entrySet()) {
+            lines.add("logger.l" + i + ".name = " + e.getKey());
+            lines.add("logger.l" + i++ + ".level = " + e.getValue());
+        }
+        Files.writeString(file, String.join("\n", lines) + "\n");
+        return file;
     }
 
     static void sleep(long millis) {

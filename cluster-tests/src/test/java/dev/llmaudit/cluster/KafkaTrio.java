@@ -200,19 +200,8 @@ final class KafkaTrio implements AutoCloseable {
     private Path logConfig() throws IOException {
         Path f = dir.resolve("kafka-log4j2.properties");
         if (!Files.exists(f)) {
-            Files.writeString(f, String.join("\n",
-                    "rootLogger.level = WARN",
-                    "rootLogger.appenderRef.out.ref = out",
-                    "appender.out.type = Console",
-                    "appender.out.name = out",
-                    "appender.out.layout.type = PatternLayout",
-                    "appender.out.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1} - %msg%n",
-                    // "Kafka Server started" is how the test knows a node is up.
-                    "logger.server.name = kafka.server.KafkaRaftServer",
-                    "logger.server.level = INFO",
-                    "logger.server2.name = kafka.server.BrokerServer",
-                    "logger.server2.level = INFO",
-                    ""));
+            // "Kafka Server started" is how the test knows a node is up.
+            JavaProcess.writeLogConfig(f, Map.of("kafka.server.KafkaRaftServer", "INFO", "kafka.server.BrokerServer", "INFO"));
         }
         return f;
     }
