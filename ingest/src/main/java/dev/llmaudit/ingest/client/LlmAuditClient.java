@@ -179,6 +179,11 @@ public final class LlmAuditClient implements AutoCloseable {
         }
     }
 
+    /** True when an HMAC key is configured, so captures keep text long enough to hash it. */
+    public boolean hashes() {
+        return hmacKey != null;
+    }
+
     /** HMAC-SHA256 (lower-case hex) of the text with the configured key, or null when no key is configured. */
     public String hash(String text) {
         if (hmacKey == null || text == null) {

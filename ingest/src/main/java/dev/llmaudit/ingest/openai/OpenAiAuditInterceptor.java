@@ -7,6 +7,7 @@ import dev.llmaudit.avro.Cloud;
 import dev.llmaudit.avro.DeploymentScope;
 import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.avro.Operation;
+import dev.llmaudit.ingest.capture.StreamedCall;
 import dev.llmaudit.ingest.client.CallEvents;
 import dev.llmaudit.ingest.client.LlmAuditClient;
 import java.io.IOException;
@@ -32,10 +33,12 @@ import org.slf4j.LoggerFactory;
  * Reads the model from the request, and usage (input, cached, output, reasoning tokens), the
  * answering model and the response id from the response body, for chat completions, completions,
  * embeddings and the Responses API. Azure's region and deployment type are not visible on the wire,
- * so they come from configuration. Streaming responses are recorded without token counts (the body
- * is left untouched for the app), which leaves them unpriced rather than guessed. Prompt and
- * response text are only hashed (HMAC), and only when the audit client has a key. Never fails the
- * app's call.
+ * so they come from configuration. Streamed responses pass through untouched and are recorded once
+ * when the stream ends, breaks or is closed ({@link OpenAiStream}), with the time to first token and
+ * the usage the stream reports; a streamed chat completion reports usage only when the request asks
+ * for it ({@link #withStreamUsage()}), otherwise its tokens stay unknown and it is unpriced, never
+ * guessed. Prompt and response text are only hashed (HMAC), and only when the audit client has a
+ * key. Never fails the app's call.
  */
 public final class OpenAiAuditInterceptor implements Interceptor {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiAuditInterceptor.class);
@@ -47,29 +50,44 @@ public final class OpenAiAuditInterceptor implements Interceptor {
     private final String provider;
     private final String region;
     private final DeploymentScope scope;
+    private final boolean askStreamUsage;
 
-    private OpenAiAuditInterceptor(LlmAuditClient audit, Cloud cloud, String provider, String region, DeploymentScope scope) {
+    private OpenAiAuditInterceptor(LlmAuditClient audit, Cloud cloud, String provider, String region, DeploymentScope scope,
+                                   boolean askStreamUsage) {
         this.audit = Objects.requireNonNull(audit, "audit client");
         this.cloud = cloud;
         this.provider = provider;
         this.region = region;
         this.scope = scope;
+        this.askStreamUsage = askStreamUsage;
+    }
+
+    /**
+     * The same capture, also adding {@code "stream_options": {"include_usage": true}} to streamed
+     * chat completions and completions that did not ask for usage, so they are priced. The app then
+     * receives one more chunk at the end, with usage and an empty {@code choices} list: turn this on
+     * only when the app's stream handling tolerates that (openai-java's accumulators do; code that
+     * reads {@code choices().get(0)} of every chunk does not). The Responses API always reports usage.
+     */
+    public OpenAiAuditInterceptor withStreamUsage() {
+        return new OpenAiAuditInterceptor(audit, cloud, provider, region, scope, true);
     }
 
     /** OpenAI's own API; region is the processing geography (null = OpenAI's default, global). */
     public static OpenAiAuditInterceptor openAi(LlmAuditClient audit, String region) {
-        return new OpenAiAuditInterceptor(audit, Cloud.openai, "openai", region, region == null ? DeploymentScope.global : DeploymentScope.regional);
+        return new OpenAiAuditInterceptor(audit, Cloud.openai, "openai", region, region == null ? DeploymentScope.global : DeploymentScope.regional,
+                false);
     }
 
     /** An Azure OpenAI resource in the given region with the given deployment type (Global, Data Zone, Regional). */
     public static OpenAiAuditInterceptor azure(LlmAuditClient audit, String region, DeploymentScope deploymentType) {
         return new OpenAiAuditInterceptor(audit, Cloud.azure, "azure.ai.openai", Objects.requireNonNull(region, "Azure region"),
-                Objects.requireNonNull(deploymentType, "Azure deployment type"));
+                Objects.requireNonNull(deploymentType, "Azure deployment type"), false);
     }
 
     @Override
     public Response intercept(Chain chain) throws IOException {
-        Request request = chain.request();
+        Request request = askStreamUsage ? askingUsage(chain.request()) : chain.request();
         long started = System.nanoTime();
         Response response;
         try {
@@ -78,9 +96,34 @@ public final class OpenAiAuditInterceptor implements Interceptor {
             safely(() -> record(request, null, started, e));
             throw e;
         }
-        Response seen = response;
-        safely(() -> record(request, seen, started, null));
-        return response;
+        try {
+            return record(request, response, started, null);
+        } catch (RuntimeException e) {
+            LOG.warn("llm-audit could not record an OpenAI call: {}", e.toString());
+            return response;
+        }
+    }
+
+    /** The request with {@code stream_options.include_usage} set when it streams a chat completion or completion without it. */
+    private static Request askingUsage(Request request) {
+        try {
+            String path = request.url().encodedPath();
+            if (!path.endsWith("/completions") || request.body() == null) {
+                return request;
+            }
+            JsonNode body = requestJson(request);
+            if (!body.path("stream").asBoolean(false) || body.path("stream_options").path("include_usage").asBoolean(false)
+                    || !(body instanceof com.fasterxml.jackson.databind.node.ObjectNode object)) {
+                return request;
+            }
+            JsonNode options = object.path("stream_options");
+            (options.isObject() ? (com.fasterxml.jackson.databind.node.ObjectNode) options : object.putObject("stream_options"))
+                    .put("include_usage", true);
+            return request.newBuilder().method(request.method(),
+                    okhttp3.RequestBody.create(JSON.writeValueAsBytes(object), request.body().contentType())).build();
+        } catch (IOException | RuntimeException e) {
+            return request; // never fail the app's call over an option of the capture
+        }
     }
 
     private void safely(Runnable r) {
@@ -91,14 +134,15 @@ public final class OpenAiAuditInterceptor implements Interceptor {
         }
     }
 
-    private void record(Request request, Response response, long started, Exception failure) {
+    /** Records a finished call and returns the response unchanged, or returns it with a body that records the stream as it ends. */
+    private Response record(Request request, Response response, long started, Exception failure) {
         String path = request.url().encodedPath();
         Operation operation = path.endsWith("/chat/completions") ? Operation.chat
                 : path.endsWith("/completions") ? Operation.text_completion
                 : path.endsWith("/embeddings") ? Operation.embeddings
                 : path.endsWith("/responses") ? Operation.responses : null;
         if (operation == null) {
-            return; // files, models, ...: not LLM calls
+            return response; // files, models, ...: not LLM calls
         }
         JsonNode body = requestJson(request);
         String model = body.path("model").asText(null);
@@ -114,18 +158,22 @@ public final class OpenAiAuditInterceptor implements Interceptor {
         if (failure != null) {
             e.setStatus(CallStatus.error).setErrorType(failure.getClass().getSimpleName());
             audit.record(e.build());
-            return;
+            return response;
         }
         e.setHttpStatus(response.code());
         String requestId = response.header("x-request-id", response.header("apim-request-id"));
         e.setRequestId(requestId);
-        JsonNode answer = streaming ? JSON.createObjectNode() : responseJson(response);
+        if (streaming && response.isSuccessful() && response.body() != null) {
+            // Recorded by the stream when it ends, fails or is closed: the body passes through untouched.
+            return response.newBuilder().body(OpenAiStream.tap(response.body(), new StreamedCall(audit, e, started), operation)).build();
+        }
+        JsonNode answer = responseJson(response);
         if (!response.isSuccessful()) {
             JsonNode err = answer.path("error");
             e.setStatus(CallStatus.error).setErrorType(err.path("code").isTextual() ? err.path("code").asText()
                     : err.path("type").asText("http_" + response.code()));
             audit.record(e.build());
-            return;
+            return response;
         }
         if (answer.hasNonNull("model")) {
             e.setResponseModel(answer.get("model").asText());
@@ -133,18 +181,24 @@ public final class OpenAiAuditInterceptor implements Interceptor {
         if (answer.hasNonNull("id")) {
             e.setRequestId(answer.get("id").asText());
         }
-        JsonNode usage = answer.path("usage");
-        if (usage.isObject()) {
-            // Chat/completions/embeddings: prompt_tokens, completion_tokens; Responses API: input_tokens, output_tokens.
-            e.setInputTokens(count(usage, "prompt_tokens", "input_tokens"));
-            e.setOutputTokens(operation == Operation.embeddings ? Long.valueOf(0) : count(usage, "completion_tokens", "output_tokens"));
-            e.setCachedInputTokens(count(usage.path("prompt_tokens_details").isObject() ? usage.path("prompt_tokens_details")
-                    : usage.path("input_tokens_details"), "cached_tokens", "cached_tokens"));
-            e.setReasoningTokens(count(usage.path("completion_tokens_details").isObject() ? usage.path("completion_tokens_details")
-                    : usage.path("output_tokens_details"), "reasoning_tokens", "reasoning_tokens"));
-        }
+        usage(answer.path("usage"), operation, e);
         e.setResponseHash(audit.hash(responseText(answer)));
         audit.record(e.build());
+        return response;
+    }
+
+    /** Usage as chat completions, completions and embeddings report it, or as the Responses API does. */
+    static void usage(JsonNode usage, Operation operation, LlmCallEvent.Builder e) {
+        if (!usage.isObject()) {
+            return;
+        }
+        // Chat/completions/embeddings: prompt_tokens, completion_tokens; Responses API: input_tokens, output_tokens.
+        e.setInputTokens(count(usage, "prompt_tokens", "input_tokens"));
+        e.setOutputTokens(operation == Operation.embeddings ? Long.valueOf(0) : count(usage, "completion_tokens", "output_tokens"));
+        e.setCachedInputTokens(count(usage.path("prompt_tokens_details").isObject() ? usage.path("prompt_tokens_details")
+                : usage.path("input_tokens_details"), "cached_tokens", "cached_tokens"));
+        e.setReasoningTokens(count(usage.path("completion_tokens_details").isObject() ? usage.path("completion_tokens_details")
+                : usage.path("output_tokens_details"), "reasoning_tokens", "reasoning_tokens"));
     }
 
     private static Long count(JsonNode n, String a, String b) {

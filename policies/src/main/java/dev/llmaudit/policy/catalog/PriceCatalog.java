@@ -236,10 +236,21 @@ public final class PriceCatalog {
         }
         Optional<PriceEntry> entry = lookup(call.cloud(), model, call.region(), location.scope(), location.zone(), call.eventTime(),
                 call.tenant(), true);
+        String answering = call.responseModel();
+        if (entry.isEmpty() && answering != null && !answering.equals(model)) {
+            // An Azure deployment is named by its owner ("claims-gpt55"); the response names the model behind it.
+            Optional<PriceEntry> byAnswer = lookup(call.cloud(), answering, call.region(), location.scope(), location.zone(),
+                    call.eventTime(), call.tenant(), true);
+            if (byAnswer.isPresent()) {
+                entry = byAnswer;
+                model = answering;
+            }
+        }
         if (entry.isEmpty()) {
             String where = location.scope() == null ? "" : " " + location.scope().id()
                     + (location.zone() != null ? " (data zone " + location.zone() + ")" : call.region() != null ? " in " + call.region() : "");
-            return Pricing.unpriced("no price for " + model + " on " + call.cloud() + where + " in catalog " + version
+            String names = answering != null && !answering.equals(model) ? model + " (answered by " + answering + ")" : model;
+            return Pricing.unpriced("no price for " + names + " on " + call.cloud() + where + " in catalog " + version
                     + " (no published price and no scope rule for that scope)", version);
         }
         if (entry.get().basis() == PriceBasis.NEGOTIATED) {

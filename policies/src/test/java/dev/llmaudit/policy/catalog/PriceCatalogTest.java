@@ -75,6 +75,20 @@ class PriceCatalogTest {
     }
 
     @Test
+    void aDeploymentNamedByItsOwnerIsPricedByTheModelThatAnswered() {
+        // Azure: the request names the deployment ("claims-x"), the response the model behind it.
+        Pricing p = price(call("2026-03-01T00:00:00Z").cloud("azure").region("eastus2").requestModel("claims-x").responseModel("gpt-x")
+                .inputTokens(1_000_000L).outputTokens(0L).build());
+        assertThat(p.entry().id()).isEqualTo("azure/any/gpt-x@2026-01-01");
+        assertThat(p.total()).isEqualByComparingTo("5");
+        // The request's name wins when it is priced itself; an unknown pair names both.
+        assertThat(price(call("2026-03-01T00:00:00Z").cloud("azure").region("eastus2").requestModel("gpt-x").responseModel("claims-x")
+                .inputTokens(1_000_000L).outputTokens(0L).build()).entry().id()).isEqualTo("azure/any/gpt-x@2026-01-01");
+        assertThat(price(call("2026-03-01T00:00:00Z").cloud("azure").region("eastus2").requestModel("claims-x").responseModel("other-y")
+                .inputTokens(1L).outputTokens(0L).build()).reason()).startsWith("no price for claims-x (answered by other-y) on azure");
+    }
+
+    @Test
     void beforeTheFirstPriceIsUnpriced() {
         Pricing p = price(call("2025-12-31T23:59:59Z").cloud("openai").requestModel("gpt-x").inputTokens(10L).outputTokens(10L).build());
         assertThat(p.status()).isEqualTo(Pricing.Status.UNPRICED);
