@@ -7,10 +7,13 @@ import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.avro.Operation;
 import dev.llmaudit.ingest.client.CallEvents;
 import dev.llmaudit.ingest.client.LlmAuditClient;
+import dev.llmaudit.ingest.capture.StreamedCall;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -25,7 +28,9 @@ import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithResponseStreamRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
 import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
 
@@ -37,14 +42,18 @@ import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
  *     .build();
  * </pre>
  * Covers Converse and InvokeModel (model id, deployment scope from the inference-profile prefix,
- * region, input/cached/output tokens, latency, request id, errors). ConverseStream runs only on the
- * async client and reports usage inside the event stream; it is not covered yet. Prompt and
+ * region, input/cached/output tokens, latency, request id, errors), and on the async client
+ * ConverseStream and InvokeModelWithResponseStream: the event stream passes through
+ * {@link BedrockStream}, which takes usage from the {@code metadata} event or the last chunk's
+ * invocation metrics, times the first token, and records the call once when the stream completes,
+ * fails or is cancelled. The same interceptor serves both clients. Prompt and
  * response text are only hashed (HMAC), and only when the audit client has a key. The interceptor
  * never fails the app's call: problems are logged and the call goes on.
  */
 public final class BedrockAuditInterceptor implements ExecutionInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(BedrockAuditInterceptor.class);
     private static final ExecutionAttribute<Long> STARTED = new ExecutionAttribute<>("llm-audit.started");
+    private static final ExecutionAttribute<StreamedCall> STREAM = new ExecutionAttribute<>("llm-audit.stream");
 
     private final LlmAuditClient audit;
 
@@ -54,11 +63,49 @@ public final class BedrockAuditInterceptor implements ExecutionInterceptor {
 
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-        attributes.putAttribute(STARTED, System.nanoTime());
+        long started = System.nanoTime();
+        attributes.putAttribute(STARTED, started);
+        try {
+            if (context.request() instanceof ConverseStreamRequest || context.request() instanceof InvokeModelWithResponseStreamRequest) {
+                // Built now, on the caller's thread, so the event carries the caller's LlmAuditContext; recorded by the stream.
+                LlmCallEvent.Builder e = common(context.request(), attributes);
+                attributes.putAttribute(STREAM, new StreamedCall(audit, e, started));
+            }
+        } catch (RuntimeException ex) {
+            LOG.warn("llm-audit could not start capturing a Bedrock stream: {}", ex.toString());
+        }
+    }
+
+    /** Event streams (async client only): the bytes pass through a reader that records the call when the stream ends. */
+    @Override
+    public Optional<Publisher<ByteBuffer>> modifyAsyncHttpResponseContent(Context.ModifyHttpResponse context,
+                                                                          ExecutionAttributes attributes) {
+        StreamedCall call = attributes.getAttribute(STREAM);
+        if (call == null || context.responsePublisher().isEmpty()) {
+            return context.responsePublisher();
+        }
+        try {
+            SdkHttpResponse http = context.httpResponse();
+            call.update(e -> {
+                e.setHttpStatus(http.statusCode());
+                http.firstMatchingHeader("x-amzn-RequestId").ifPresent(e::setRequestId);
+            });
+            if (!http.isSuccessful()) {
+                return context.responsePublisher(); // an error answer, not a stream: onExecutionFailure records it
+            }
+            return Optional.of(new BedrockStream(context.responsePublisher().get(), call,
+                    context.request() instanceof ConverseStreamRequest));
+        } catch (RuntimeException ex) {
+            LOG.warn("llm-audit could not capture a Bedrock stream: {}", ex.toString());
+            return context.responsePublisher();
+        }
     }
 
     @Override
     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+        if (attributes.getAttribute(STREAM) != null) {
+            return; // the stream records the call when it ends
+        }
         try {
             LlmCallEvent.Builder e = common(context.request(), attributes);
             if (e == null) {
@@ -93,6 +140,15 @@ public final class BedrockAuditInterceptor implements ExecutionInterceptor {
 
     @Override
     public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+        StreamedCall stream = attributes.getAttribute(STREAM);
+        if (stream != null) {
+            // Refused before streaming, or broken on the way: recorded once, whichever of this and the stream comes first.
+            Throwable t = context.exception();
+            Integer status = t instanceof AwsServiceException ase ? Integer.valueOf(ase.statusCode())
+                    : context.httpResponse().map(r -> r.statusCode()).orElse(null);
+            stream.fail(errorType(t), status);
+            return;
+        }
         try {
             LlmCallEvent.Builder e = common(context.request(), attributes);
             if (e == null) {
@@ -100,21 +156,31 @@ public final class BedrockAuditInterceptor implements ExecutionInterceptor {
             }
             e.setStatus(CallStatus.error);
             Throwable t = context.exception();
+            e.setErrorType(errorType(t));
             if (t instanceof AwsServiceException ase) {
                 e.setHttpStatus(ase.statusCode());
-                e.setErrorType(ase.awsErrorDetails() != null && ase.awsErrorDetails().errorCode() != null
-                        ? ase.awsErrorDetails().errorCode() : t.getClass().getSimpleName());
                 if (ase.requestId() != null) {
                     e.setRequestId(ase.requestId());
                 }
             } else {
-                e.setErrorType(t.getClass().getSimpleName());
                 context.httpResponse().ifPresent(r -> e.setHttpStatus(r.statusCode()));
             }
             audit.record(e.build());
         } catch (RuntimeException ex) {
             LOG.warn("llm-audit could not record a failed Bedrock call: {}", ex.toString());
         }
+    }
+
+    /** The service's error code (ThrottlingException, ...) or the exception's class. */
+    private static String errorType(Throwable t) {
+        Throwable cause = t;
+        while (cause.getCause() != null && !(cause instanceof AwsServiceException)) {
+            cause = cause.getCause(); // the async client wraps in CompletionException / SdkClientException
+        }
+        if (cause instanceof AwsServiceException ase && ase.awsErrorDetails() != null && ase.awsErrorDetails().errorCode() != null) {
+            return ase.awsErrorDetails().errorCode();
+        }
+        return t.getClass().getSimpleName();
     }
 
     /** Fields known from the request; null for calls that are not model invocations. */
@@ -126,6 +192,12 @@ public final class BedrockAuditInterceptor implements ExecutionInterceptor {
             modelId = cr.modelId();
             prompt = cr.messages().stream().map(BedrockAuditInterceptor::text).collect(Collectors.joining("\n"));
         } else if (request instanceof InvokeModelRequest ir) {
+            modelId = ir.modelId();
+            operation = Operation.other;
+        } else if (request instanceof ConverseStreamRequest cr) {
+            modelId = cr.modelId();
+            prompt = cr.messages().stream().map(BedrockAuditInterceptor::text).collect(Collectors.joining("\n"));
+        } else if (request instanceof InvokeModelWithResponseStreamRequest ir) {
             modelId = ir.modelId();
             operation = Operation.other;
         } else {

@@ -3,6 +3,7 @@ package dev.llmaudit.ingest.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.llmaudit.ingest.Expected;
 import dev.llmaudit.avro.CallStatus;
 import dev.llmaudit.avro.Cloud;
 import dev.llmaudit.avro.DeploymentScope;
@@ -104,8 +105,8 @@ class BedrockCaptureIT {
         assertThat(converse.getTags()).containsEntry("project", "claims");
         assertThat(converse.getApp()).isEqualTo("claims-assistant");
         // HMAC-SHA256 with the client's key of the messages' text and of the answer's text, computed here with the JDK.
-        assertThat(converse.getPromptHash()).isEqualTo(hmacSha256("secret", "Is my claim covered?"));
-        assertThat(converse.getResponseHash()).isEqualTo(hmacSha256("secret", "Your claim is covered."));
+        assertThat(converse.getPromptHash()).isEqualTo(Expected.hmacSha256("secret", "Is my claim covered?"));
+        assertThat(converse.getResponseHash()).isEqualTo(Expected.hmacSha256("secret", "Your claim is covered."));
         assertThat(converse.getLatencyMs()).isNotNull().isGreaterThanOrEqualTo(0L);
 
         LlmCallEvent invoke = byModel.get("global.anthropic.claude-sonnet-4-5-20250929-v1:0");
@@ -119,12 +120,6 @@ class BedrockCaptureIT {
         assertThat(failed.getErrorType()).isEqualTo("ValidationException");
         assertThat(failed.getHttpStatus()).isEqualTo(400);
         assertThat(failed.getInputTokens()).isNull();
-    }
-
-    static String hmacSha256(String key, String text) throws Exception {
-        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
-        return java.util.HexFormat.of().formatHex(mac.doFinal(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     static BedrockRuntimeClient bedrock(FakeHttpServer fake, LlmAuditClient audit) {

@@ -2,6 +2,7 @@ package dev.llmaudit.ingest.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmaudit.ingest.Expected;
 import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.embedded.junit.KafkaClusterExtension;
 import dev.llmaudit.embedded.kafka.EmbeddedKafkaBroker;
@@ -56,15 +57,9 @@ class LlmAuditClientIT {
             assertThat(r.value().getTeam()).isEqualTo("search");
             assertThat(r.value().getSource()).isEqualTo("llm-audit-java/0.1.0");
             // HMAC-SHA256("k3y", "what is in my claim?"), computed here with the JDK: the text itself is not in the event.
-            assertThat(r.value().getPromptHash()).isEqualTo(hmacSha256("k3y", "what is in my claim?"));
+            assertThat(r.value().getPromptHash()).isEqualTo(Expected.hmacSha256("k3y", "what is in my claim?"));
             assertThat(r.value().toString()).doesNotContain("what is in my claim");
         });
-    }
-
-    static String hmacSha256(String key, String text) throws Exception {
-        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
-        return java.util.HexFormat.of().formatHex(mac.doFinal(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** Nothing listens here: every send times out and goes to the spool. */

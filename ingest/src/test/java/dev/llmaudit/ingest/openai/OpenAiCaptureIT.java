@@ -9,6 +9,7 @@ import com.openai.azure.credential.AzureApiKeyCredential;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.llmaudit.ingest.Expected;
 import dev.llmaudit.avro.CallStatus;
 import dev.llmaudit.avro.Cloud;
 import dev.llmaudit.avro.DeploymentScope;
@@ -100,12 +101,6 @@ class OpenAiCaptureIT {
         assertThat(viaAzure.getResponseModel()).isEqualTo("gpt-5.5-2026-04-23");
     }
 
-    static String hmacSha256(String key, String text) throws Exception {
-        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
-        return java.util.HexFormat.of().formatHex(mac.doFinal(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    }
-
     static final String EMBEDDING = """
             {"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"text-embedding-3-small",
              "usage":{"prompt_tokens":8,"total_tokens":8}}""";
@@ -153,22 +148,22 @@ class OpenAiCaptureIT {
         assertThat(embedding.getOutputTokens()).as("embeddings produce no output tokens").isEqualTo(0L);
         assertThat(embedding.getRegion()).isEqualTo("eu");
         assertThat(embedding.getDeploymentScope()).isEqualTo(DeploymentScope.regional);
-        assertThat(embedding.getPromptHash()).isEqualTo(hmacSha256("k", "a sentence to embed"));
+        assertThat(embedding.getPromptHash()).isEqualTo(Expected.hmacSha256("k", "a sentence to embed"));
         assertThat(embedding.getResponseHash()).isNull();
 
         LlmCallEvent completion = byOperation.get(Operation.text_completion);
         assertThat(List.of(completion.getInputTokens(), completion.getOutputTokens())).containsExactly(5L, 2L);
         assertThat(completion.getRequestId()).isEqualTo("cmpl-7");
-        assertThat(completion.getPromptHash()).isEqualTo(hmacSha256("k", "The capital of France is"));
-        assertThat(completion.getResponseHash()).isEqualTo(hmacSha256("k", "Paris."));
+        assertThat(completion.getPromptHash()).isEqualTo(Expected.hmacSha256("k", "The capital of France is"));
+        assertThat(completion.getResponseHash()).isEqualTo(Expected.hmacSha256("k", "Paris."));
 
         LlmCallEvent response = byOperation.get(Operation.responses);
         assertThat(List.of(response.getInputTokens(), response.getCachedInputTokens(), response.getOutputTokens(), response.getReasoningTokens()))
                 .containsExactly(40L, 16L, 12L, 5L);
         assertThat(response.getResponseModel()).isEqualTo("gpt-5.5-2026-04-23");
         assertThat(response.getRequestId()).isEqualTo("resp_9");
-        assertThat(response.getPromptHash()).isEqualTo(hmacSha256("k", "Summarise the claim."));
-        assertThat(response.getResponseHash()).isEqualTo(hmacSha256("k", "Done."));
+        assertThat(response.getPromptHash()).isEqualTo(Expected.hmacSha256("k", "Summarise the claim."));
+        assertThat(response.getResponseHash()).isEqualTo(Expected.hmacSha256("k", "Done."));
     }
 
     @Test

@@ -22,6 +22,7 @@ import dev.llmaudit.avro.Operation;
 import dev.llmaudit.embedded.junit.KafkaClusterExtension;
 import dev.llmaudit.embedded.kafka.KafkaCluster;
 import dev.llmaudit.embedded.registry.EmbeddedSchemaRegistry;
+import dev.llmaudit.ingest.Expected;
 import dev.llmaudit.ingest.FakeHttpServer;
 import dev.llmaudit.ingest.FakeHttpServer.Answer;
 import dev.llmaudit.ingest.ShippedPrices;
@@ -187,7 +188,7 @@ class OpenAiStreamingCaptureIT {
 
         // Prices written here (USD per million tokens, catalog 2026-07-01): OpenAI gpt-5.5 input 5, cached 0.5, output 30;
         // Azure data zone EU gpt-5.5 input 5.5, cached 0.55, output 33.
-        BigDecimal openAiCost = usd(22, "5", 8, "0.5", 10, "30");
+        BigDecimal openAiCost = Expected.usd(22, "5", 8, "0.5", 10, "30");
 
         LlmCallEvent asked = byId.get("chatcmpl-asked");
         assertThat(asked.getStatus()).isEqualTo(CallStatus.ok);
@@ -198,8 +199,8 @@ class OpenAiStreamingCaptureIT {
                 .containsExactly(30L, 8L, 10L, 4L);
         assertThat(asked.getDataResidency()).as("the caller's context").isEqualTo("eu");
         assertThat(asked.getTags()).containsEntry("case", "asked");
-        assertThat(asked.getResponseHash()).isEqualTo(OpenAiCaptureIT.hmacSha256(KEY, "Hello"));
-        assertThat(asked.getPromptHash()).isEqualTo(OpenAiCaptureIT.hmacSha256(KEY, "asked"));
+        assertThat(asked.getResponseHash()).isEqualTo(Expected.hmacSha256(KEY, "Hello"));
+        assertThat(asked.getPromptHash()).isEqualTo(Expected.hmacSha256(KEY, "asked"));
         // The first text arrives with the second chunk, two pauses after the request; the stream ends after six.
         assertThat(asked.getTimeToFirstTokenMs()).isBetween(2 * PAUSE_MS, asked.getLatencyMs());
         assertThat(asked.getLatencyMs()).isGreaterThanOrEqualTo(6 * PAUSE_MS);
@@ -231,23 +232,15 @@ class OpenAiStreamingCaptureIT {
         assertThat(responses.getStatus()).isEqualTo(CallStatus.ok);
         assertThat(List.of(responses.getInputTokens(), responses.getCachedInputTokens(), responses.getOutputTokens()))
                 .containsExactly(40L, 16L, 12L);
-        assertThat(responses.getResponseHash()).isEqualTo(OpenAiCaptureIT.hmacSha256(KEY, "Done."));
+        assertThat(responses.getResponseHash()).isEqualTo(Expected.hmacSha256(KEY, "Done."));
         assertThat(responses.getTimeToFirstTokenMs()).isGreaterThanOrEqualTo(2 * PAUSE_MS);
-        assertThat(ShippedPrices.cost(responses)).isEqualByComparingTo(usd(24, "5", 16, "0.5", 12, "30"));
+        assertThat(ShippedPrices.cost(responses)).isEqualByComparingTo(Expected.usd(24, "5", 16, "0.5", 12, "30"));
 
         LlmCallEvent viaAzure = byId.get("chatcmpl-azure");
         assertThat(viaAzure.getCloud()).isEqualTo(Cloud.azure);
         assertThat(viaAzure.getRequestModel()).isEqualTo("claims-gpt55");
         assertThat(viaAzure.getDeploymentScope()).isEqualTo(DeploymentScope.data_zone);
-        assertThat(ShippedPrices.cost(viaAzure)).isEqualByComparingTo(usd(22, "5.5", 8, "0.55", 10, "33"));
+        assertThat(ShippedPrices.cost(viaAzure)).isEqualByComparingTo(Expected.usd(22, "5.5", 8, "0.55", 10, "33"));
     }
 
-    /** Sum of tokens x USD per million tokens, given as (tokens, price) pairs. */
-    static BigDecimal usd(Object... tokensAndPrices) {
-        BigDecimal total = BigDecimal.ZERO;
-        for (int i = 0; i < tokensAndPrices.length; i += 2) {
-            total = total.add(new BigDecimal((Integer) tokensAndPrices[i]).multiply(new BigDecimal((String) tokensAndPrices[i + 1])));
-        }
-        return total.movePointLeft(6);
-    }
 }
