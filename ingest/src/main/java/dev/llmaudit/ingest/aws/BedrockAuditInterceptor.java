@@ -220,7 +220,7 @@ public final class BedrockAuditInterceptor implements ExecutionInterceptor {
     }
 
     /** {@code global.} -> global; {@code us.}, {@code eu.}, {@code apac.}, ... -> data zone; a plain model id -> regional. */
-    static DeploymentScope scopeOf(String modelId) {
+    public static DeploymentScope scopeOf(String modelId) {
         int dot = modelId.indexOf('.');
         if (dot < 0) {
             return DeploymentScope.regional;

@@ -7,6 +7,7 @@ import dev.llmaudit.avro.Cloud;
 import dev.llmaudit.avro.DeploymentScope;
 import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.avro.Operation;
+import dev.llmaudit.ingest.capture.ContentText;
 import dev.llmaudit.ingest.capture.StreamedCall;
 import dev.llmaudit.ingest.client.CallEvents;
 import dev.llmaudit.ingest.client.LlmAuditClient;
@@ -230,40 +231,19 @@ public final class OpenAiAuditInterceptor implements Interceptor {
 
     private static String promptText(JsonNode body) {
         StringBuilder b = new StringBuilder();
-        body.path("messages").forEach(m -> appendContent(b, m.path("content")));
-        appendContent(b, body.path("input"));
-        appendContent(b, body.path("prompt"));
-        return joined(b);
-    }
-
-    /** The parts joined by newlines, as the client's and the Bedrock capture's hashes of the same text are. */
-    private static String joined(StringBuilder b) {
-        return b.length() == 0 ? null : b.substring(0, b.length() - 1);
+        body.path("messages").forEach(m -> ContentText.append(b, m.path("content")));
+        ContentText.append(b, body.path("input"));
+        ContentText.append(b, body.path("prompt"));
+        return ContentText.joined(b);
     }
 
     private static String responseText(JsonNode answer) {
         StringBuilder b = new StringBuilder();
         answer.path("choices").forEach(c -> {
-            appendContent(b, c.path("message").path("content"));
-            appendContent(b, c.path("text"));
+            ContentText.append(b, c.path("message").path("content"));
+            ContentText.append(b, c.path("text"));
         });
-        answer.path("output").forEach(o -> appendContent(b, o.path("content")));
-        return joined(b);
-    }
-
-    private static void appendContent(StringBuilder b, JsonNode content) {
-        if (content.isTextual()) {
-            b.append(content.asText()).append('\n');
-        } else if (content.isArray()) {
-            content.forEach(part -> {
-                if (part.isTextual()) {
-                    b.append(part.asText()).append('\n');
-                } else if (part.has("text")) {
-                    b.append(part.get("text").asText()).append('\n');
-                } else if (part.has("content")) {
-                    appendContent(b, part.get("content"));
-                }
-            });
-        }
+        answer.path("output").forEach(o -> ContentText.append(b, o.path("content")));
+        return ContentText.joined(b);
     }
 }

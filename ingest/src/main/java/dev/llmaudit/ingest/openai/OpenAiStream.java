@@ -3,14 +3,11 @@ package dev.llmaudit.ingest.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmaudit.avro.Operation;
-import dev.llmaudit.ingest.capture.SseParser;
+import dev.llmaudit.ingest.capture.OkHttpStreams;
+import dev.llmaudit.ingest.capture.SseCapture;
 import dev.llmaudit.ingest.capture.StreamedCall;
 import java.io.IOException;
 import okhttp3.ResponseBody;
-import okio.Buffer;
-import okio.ForwardingSource;
-import okio.Okio;
-import okio.Source;
 
 /**
  * Reads an OpenAI or Azure OpenAI server-sent-events stream as it passes through to the app, and
@@ -26,70 +23,21 @@ import okio.Source;
  * </ul>
  * The bytes are neither changed nor held back: each read is parsed after it was copied for the app.
  */
-final class OpenAiStream extends ForwardingSource {
+final class OpenAiStream extends SseCapture {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The largest event parsed: {@code response.completed} repeats the whole answer. */
-    private static final int MAX_EVENT_BYTES = 8 * 1024 * 1024;
-
-    private final StreamedCall call;
     private final Operation operation;
-    private final SseParser parser;
-    private boolean ended;
 
-    private OpenAiStream(Source delegate, StreamedCall call, Operation operation) {
-        super(delegate);
-        this.call = call;
+    private OpenAiStream(StreamedCall call, Operation operation) {
+        super(call);
         this.operation = operation;
-        this.parser = new SseParser(this::onEvent, MAX_EVENT_BYTES);
     }
 
     static ResponseBody tap(ResponseBody body, StreamedCall call, Operation operation) {
-        OpenAiStream stream = new OpenAiStream(body.source(), call, operation);
-        return ResponseBody.create(Okio.buffer(stream), body.contentType(), body.contentLength());
+        return OkHttpStreams.tap(body, new OpenAiStream(call, operation));
     }
 
     @Override
-    public long read(Buffer sink, long byteCount) throws IOException {
-        long n;
-        try {
-            n = super.read(sink, byteCount);
-        } catch (IOException | RuntimeException e) {
-            call.fail(e.getClass().getSimpleName(), null);
-            throw e;
-        }
-        if (n < 0) {
-            if (ended) {
-                call.complete();
-            } else {
-                call.fail("incomplete_stream", null); // the connection ended before the protocol's last event
-            }
-            return n;
-        }
-        try (Buffer.UnsafeCursor cursor = sink.readUnsafe()) {
-            // Walk the segments holding the bytes just appended; nothing is copied.
-            long offset = sink.size() - n;
-            for (int got = cursor.seek(offset); got != -1 && offset < sink.size(); got = cursor.next()) {
-                int length = cursor.end - cursor.start;
-                parser.feed(cursor.data, cursor.start, length);
-                offset += length;
-            }
-        } catch (RuntimeException e) {
-            // A capture problem never reaches the app; the call is still recorded when the stream ends.
-        }
-        return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-        if (ended) {
-            call.complete(); // the SDK stops at [DONE] / response.completed and closes without reading to the end
-        } else {
-            call.cancel();
-        }
-        super.close();
-    }
-
-    private void onEvent(String name, String data) {
+    protected void onEvent(String name, String data) {
         if (data.equals("[DONE]")) {
             ended = true;
             return;
