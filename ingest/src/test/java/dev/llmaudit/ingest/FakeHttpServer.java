@@ -34,7 +34,16 @@ public final class FakeHttpServer implements AutoCloseable {
         }
     }
 
-    public record Seen(String method, String path, String query, String body) {}
+    public record Seen(String method, String path, String query, String body) {
+        /** The body as JSON (clients differ in spacing and field order), or an empty object. */
+        public com.fasterxml.jackson.databind.JsonNode json() {
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+            } catch (java.io.IOException | RuntimeException e) {
+                return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            }
+        }
+    }
 
     private final HttpServer server;
     private final List<Seen> seen = new CopyOnWriteArrayList<>();

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The official openai-java client against a local fake OpenAI / Azure OpenAI; events land on a real broker. */
 @ExtendWith(KafkaClusterExtension.class)
-class OpenAiCaptureIT {
-    static final String COMPLETION = """
+public class OpenAiCaptureIT {
+    public static final String COMPLETION = """
             {"id":"chatcmpl-42","object":"chat.completion","created":1764165933,"model":"gpt-5.5-2026-04-23",
              "choices":[{"index":0,"message":{"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],
              "usage":{"prompt_tokens":30,"completion_tokens":10,"total_tokens":40,

@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  * shipped catalog.
  */
 @ExtendWith(KafkaClusterExtension.class)
-class OpenAiStreamingCaptureIT {
+public class OpenAiStreamingCaptureIT {
     static final long PAUSE_MS = 60;
     static final String KEY = "stream-test-key";
 
@@ -74,11 +74,14 @@ class OpenAiStreamingCaptureIT {
     }
 
     /** As OpenAI answers a streamed chat completion: the usage chunk only when the request asked for it. */
-    static Answer chat(FakeHttpServer.Seen request) {
-        String id = "chatcmpl-" + request.body().replaceAll("(?s).*\"content\":\"([a-z-]+)\".*", "$1");
-        boolean withUsage = request.body().contains("\"include_usage\":true");
+    public static Answer chat(FakeHttpServer.Seen request) {
+        var body = request.json();
+        var messages = body.path("messages");
+        String caseName = messages.path(messages.size() - 1).path("content").asText("");
+        String id = "chatcmpl-" + caseName;
+        boolean withUsage = body.path("stream_options").path("include_usage").asBoolean(false);
         List<String> events = new ArrayList<>(List.of(chunk(id, "", true), chunk(id, "Hel", false), chunk(id, "lo", false), finish(id)));
-        if (request.body().contains("\"cut\"")) {
+        if (caseName.equals("cut")) {
             return Answer.sse(events.subList(0, 2), PAUSE_MS, true);
         }
         if (withUsage) {
