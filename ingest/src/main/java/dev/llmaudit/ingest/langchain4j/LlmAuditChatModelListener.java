@@ -20,10 +20,10 @@ import dev.llmaudit.avro.DeploymentScope;
 import dev.llmaudit.avro.LlmCallEvent;
 import dev.llmaudit.avro.Operation;
 import dev.llmaudit.ingest.aws.BedrockAuditInterceptor;
+import dev.llmaudit.ingest.capture.Details;
 import dev.llmaudit.ingest.capture.VertexLocations;
 import dev.llmaudit.ingest.client.CallEvents;
 import dev.llmaudit.ingest.client.LlmAuditClient;
-import java.lang.reflect.Method;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -105,10 +105,10 @@ public final class LlmAuditChatModelListener implements ChatModelListener {
             e.setResponseModel(response.modelName()).setRequestId(response.id());
             TokenUsage usage = response.tokenUsage();
             if (usage != null) {
-                e.setInputTokens(asLong(usage.inputTokenCount())).setOutputTokens(asLong(usage.outputTokenCount()));
+                e.setInputTokens(Details.asLong(usage.inputTokenCount())).setOutputTokens(Details.asLong(usage.outputTokenCount()));
                 // OpenAiTokenUsage (langchain4j-open-ai, not needed here): inputTokensDetails().cachedTokens(), outputTokensDetails().reasoningTokens().
-                e.setCachedInputTokens(asLong(detail(usage, "inputTokensDetails", "cachedTokens")));
-                e.setReasoningTokens(asLong(detail(usage, "outputTokensDetails", "reasoningTokens")));
+                e.setCachedInputTokens(Details.asLong(Details.path(usage, "inputTokensDetails", "cachedTokens")));
+                e.setReasoningTokens(Details.asLong(Details.path(usage, "outputTokensDetails", "reasoningTokens")));
             }
             if (response.aiMessage() != null) {
                 e.setResponseHash(audit.hash(response.aiMessage().text()));
@@ -180,19 +180,5 @@ public final class LlmAuditChatModelListener implements ChatModelListener {
             return r.text();
         }
         return null;
-    }
-
-    private static Object detail(Object usage, String group, String count) {
-        try {
-            Method g = usage.getClass().getMethod(group);
-            Object details = g.invoke(usage);
-            return details == null ? null : details.getClass().getMethod(count).invoke(details);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null; // another provider's usage: no such details
-        }
-    }
-
-    private static Long asLong(Object n) {
-        return n instanceof Number number ? Long.valueOf(number.longValue()) : null;
     }
 }
