@@ -476,4 +476,25 @@ class DeployManifestsTest {
             l.forEach(v -> collectEnv(v, out));
         }
     }
+
+    /** The collector example sends to the gateway's Service and path, within its batch limit, through components it defines. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void otelCollectorExampleExportsGenAiSpansToTheGateway() throws Exception {
+        Map<String, Object> collector = docs(DEPLOY.resolve("otel-collector.yaml")).get(0);
+        Map<String, Object> exporter = at(collector, "exporters", "otlphttp/llm-audit");
+        Map<String, Object> service = k8s().stream().filter(d -> "Service".equals(d.get("kind")))
+                .filter(d -> "ingest-gateway".equals(at(d, "metadata", "name"))).findFirst().orElseThrow();
+        assertThat(exporter.get("traces_endpoint"))
+                .isEqualTo("http://" + at(service, "metadata", "name") + "." + at(service, "metadata", "namespace") + ".svc/v1/traces");
+        assertThat(at(exporter, "headers", "Authorization").toString()).isEqualTo("Bearer ${env:LLM_AUDIT_INGEST_KEY}");
+        int batchMax = (Integer) at(collector, "processors", "batch", "send_batch_max_size");
+        assertThat(batchMax).isLessThanOrEqualTo(dev.llmaudit.ingest.gateway.GatewayConfig.defaults("k", "r").maxEventsPerRequest());
+        Map<String, Object> pipeline = at(collector, "service", "pipelines", "traces/llm-audit");
+        for (String kind : List.of("receivers", "processors", "exporters")) {
+            assertThat((List<String>) pipeline.get(kind)).as(kind).allSatisfy(name -> assertThat(at(collector, kind, name) != null
+                    || ((Map<String, Object>) collector.get(kind)).containsKey(name)).as(name + " is defined").isTrue());
+        }
+        assertThat(at(collector, "processors", "filter/genai-only", "traces", "span").toString()).contains("gen_ai.operation.name", "gen_ai.system");
+    }
 }

@@ -360,4 +360,53 @@ class IngestGatewayIT {
         assertThat(tooMany.body()).contains("20000 spans in one request; at most 1000 ");
         assertThat(topicContent()).hasSize(2);
     }
+
+    /**
+     * The real OpenTelemetry Java SDK and its OTLP/HTTP exporter (protobuf, gzip, the key in a header), as an
+     * app instrumented with the GenAI conventions sends: one model-call span becomes one priced event; the
+     * HTTP client span around it is counted and ignored.
+     */
+    @Test
+    void theOpenTelemetrySdkExporterSendsGenAiSpansThatBecomeEvents() throws Exception {
+        io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter exporter = io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter
+                .builder().setEndpoint("http://127.0.0.1:" + gateway.port() + "/v1/traces").addHeader("Authorization", "Bearer " + KEY)
+                .setCompression("gzip").build();
+        io.opentelemetry.sdk.resources.Resource resource = io.opentelemetry.sdk.resources.Resource.getDefault().merge(
+                io.opentelemetry.sdk.resources.Resource.create(io.opentelemetry.api.common.Attributes.builder()
+                        .put("service.name", "claims-bot").put("deployment.environment.name", "prod").put("llm_audit.team", "claims").build()));
+        String traceId;
+        String spanId;
+        try (io.opentelemetry.sdk.trace.SdkTracerProvider tracing = io.opentelemetry.sdk.trace.SdkTracerProvider.builder().setResource(resource)
+                .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter)).build()) {
+            io.opentelemetry.api.trace.Tracer tracer = tracing.get("llm-audit-test");
+            io.opentelemetry.api.trace.Span call = tracer.spanBuilder("chat gpt-5.5").setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+                    .setAttribute("gen_ai.operation.name", "chat").setAttribute("gen_ai.provider.name", "openai")
+                    .setAttribute("gen_ai.request.model", "gpt-5.5").setAttribute("server.address", "api.openai.com").startSpan();
+            call.setAttribute("gen_ai.response.model", "gpt-5.5-2026-04-23");
+            call.setAttribute("gen_ai.usage.input_tokens", 1200L);
+            call.setAttribute("gen_ai.usage.output_tokens", 300L);
+            call.end();
+            traceId = call.getSpanContext().getTraceId();
+            spanId = call.getSpanContext().getSpanId();
+            tracer.spanBuilder("GET /v1/models").setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+                    .setAttribute("http.request.method", "GET").startSpan().end();
+            assertThat(tracing.forceFlush().join(10, java.util.concurrent.TimeUnit.SECONDS).isSuccess()).as("the exporter's export succeeded").isTrue();
+        }
+
+        LlmCallEvent e = topicContent(1).get(0);
+        assertThat(topicContent()).hasSize(1);
+        assertThat(e.getEventId()).isEqualTo("otel-" + traceId + "-" + spanId);
+        assertThat(e.getTenant()).isEqualTo("acme");
+        assertThat(e.getApp()).isEqualTo("claims-bot");
+        assertThat(e.getEnvironment()).isEqualTo("prod");
+        assertThat(e.getTeam()).isEqualTo("claims");
+        assertThat(e.getCloud()).isEqualTo(dev.llmaudit.avro.Cloud.openai);
+        assertThat(List.of(e.getInputTokens(), e.getOutputTokens())).containsExactly(1200L, 300L);
+        assertThat(e.getTraceId()).isEqualTo(traceId);
+        // OpenAI gpt-5.5, USD per million (catalog 2026-07-01): input 5, output 30.
+        assertThat(dev.llmaudit.ingest.ShippedPrices.cost(e)).isEqualByComparingTo(dev.llmaudit.ingest.Expected.usd(1200, "5", 300, "30"));
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("llm_audit_ingest_otlp_spans_ignored_total 1.0");
+    }
 }
