@@ -13,6 +13,8 @@ public class PendingRollup {
     public long windowEndMillis;
     public int revision;
     public boolean correction;
+    /** False for a provisional revision of a window still open. */
+    public boolean isFinal = true;
     public RollupAccumulator totals;
 
     public PendingRollup() {}

@@ -60,9 +60,10 @@ final class RollupFunctions {
     }
 
     /**
-     * Emits the window's totals each time it fires: revision 0 when the watermark passes the window's
-     * end, then one more revision per late event within the allowed lateness. The revision counter is
-     * per-window state, cleared with the window.
+     * Emits the window's totals each time it fires: provisional revisions while it is open (early
+     * firings, {@code x_IsFinal} false), the final one when the watermark passes the window's end,
+     * then one more per late event within the allowed lateness. Revisions count every emission from 0;
+     * the counter is per-window state, cleared with the window.
      */
     static final class EmitRollup extends ProcessWindowFunction<RollupAccumulator, PendingRollup, String, TimeWindow> {
         private final RollupGranularity granularity;
@@ -79,8 +80,10 @@ final class RollupFunctions {
             revision.update(next);
             TimeWindow w = ctx.window();
             // A copy: the window keeps updating its accumulator in place while this one travels downstream.
-            out.collect(new PendingRollup(Rollups.rollupKey(granularity, w.getStart(), key), granularity.name(), w.getStart(), w.getEnd(), next,
-                    false, RollupAccumulatorSerializer.INSTANCE.copy(totals.iterator().next())));
+            PendingRollup p = new PendingRollup(Rollups.rollupKey(granularity, w.getStart(), key), granularity.name(), w.getStart(), w.getEnd(),
+                    next, false, RollupAccumulatorSerializer.INSTANCE.copy(totals.iterator().next()));
+            p.isFinal = ctx.currentWatermark() >= w.maxTimestamp();
+            out.collect(p);
         }
 
         @Override
@@ -175,8 +178,7 @@ final class RollupFunctions {
         public void processElement(PendingRollup p, ReadOnlyContext ctx, Collector<UsageRollup> out) throws Exception {
             PolicyBundle bundle = inForce(ctx.getBroadcastState(BUNDLES).get("current"));
             try {
-                out.collect(Rollups.build(p.rollupKey, RollupGranularity.valueOf(p.granularity), p.windowStartMillis, p.windowEndMillis, p.totals,
-                        p.revision, p.correction, bundle, clock.instant()));
+                out.collect(Rollups.build(p, bundle, clock.instant()));
             } catch (RuntimeException e) {
                 deadLetters.inc();
                 ctx.output(RollupJob.DEAD_LETTERS, emitFailed(p.rollupKey, e, clock));

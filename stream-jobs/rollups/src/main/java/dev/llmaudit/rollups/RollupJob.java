@@ -56,6 +56,7 @@ public final class RollupJob {
                                                             RollupSettings settings, OutputTag<UsageSample> tooLate) {
         return byDimensions
                 .window(TumblingEventTimeWindows.of(WINDOWS.get(g)))
+                .trigger(new EarlyFiringTrigger(settings.earlyInterval().toMillis()))
                 .allowedLateness(settings.allowedLateness())
                 .sideOutputLateData(tooLate)
                 .aggregate(new RollupFunctions.Aggregate(), new RollupFunctions.EmitRollup(g),

@@ -37,6 +37,14 @@ public final class Rollups {
         return rollupKey + CORRECTION_MARK + eventId;
     }
 
+    /** The rollup a window (or correction) emitted: final or provisional as the window said. */
+    static UsageRollup build(PendingRollup p, PolicyBundle bundle, Instant now) {
+        UsageRollup r = build(p.rollupKey, RollupGranularity.valueOf(p.granularity), p.windowStartMillis, p.windowEndMillis, p.totals,
+                p.revision, p.correction, bundle, now);
+        r.setXIsFinal(p.isFinal);
+        return r;
+    }
+
     /**
      * @param key the record key ({@link #rollupKey} or {@link #correctionKey})
      * @param bundle where the counterfactual alternative is looked up (price and region catalogs); null = none

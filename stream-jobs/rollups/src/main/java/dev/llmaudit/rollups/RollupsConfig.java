@@ -24,7 +24,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
                             String pricedTopic, String policiesTopic, String rollupsTopic, String dlqTopic, String groupId,
                             String transactionalIdPrefix,
                             Duration transactionTimeout, Duration outOfOrderness, Duration idleness, Duration allowedLateness,
-                            Duration checkpointInterval, Path checkpointDir, int parallelism, boolean bounded, String defaultCurrency,
+                            Duration earlyInterval, Duration checkpointInterval, Path checkpointDir, int parallelism, boolean bounded, String defaultCurrency,
                             boolean createTopics, Integer topicPartitions, Duration futureSkew, Map<String, String> kafka,
                             Map<String, String> flink) {
     public static final SettingsDeclaration SETTINGS = new SettingsDeclaration("LLM_AUDIT_ROLLUPS_")
@@ -45,6 +45,9 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
             .duration("idleness", Duration.ofMinutes(1), "A partition without records for this long stops holding watermarks back.")
             .duration("allowed.lateness", Duration.ofHours(6), "Late events within this of a window's end revise it; later ones become"
                     + " corrections.")
+            .duration("early.interval", Duration.ofMinutes(1), "Open windows are written as provisional revisions (x_IsFinal false)"
+                    + " at most this often while calls arrive, so the current hour's spend shows before it closes; PT0S: only when a"
+                    + " window closes.")
             .duration("checkpoint.interval", Duration.ofSeconds(10), "Checkpoints, and so output commits, this often.")
             .string("checkpoint.dir", null, "Checkpoint directory (a local run also resumes from its newest checkpoint). Default:"
                     + " the cluster's, or <tmp>/llm-audit-rollups/<group.id> locally.")
@@ -86,7 +89,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
         return new RollupsConfig(s.string("job.name"), s.string("bootstrap.servers"), raw.registry(), Path.of(s.string("bundle.dir")),
                 s.string("topic.priced"), s.string("topic.policies"), s.string("topic.rollups"), s.string("topic.dlq"), s.string("group.id"),
                 s.string("transactional.id.prefix"), s.duration("transaction.timeout"), s.duration("out.of.orderness"),
-                s.duration("idleness"), s.duration("allowed.lateness"), s.duration("checkpoint.interval"), dir == null ? null : Path.of(dir),
+                s.duration("idleness"), s.duration("allowed.lateness"), s.duration("early.interval"), s.duration("checkpoint.interval"), dir == null ? null : Path.of(dir),
                 s.integer("parallelism"), s.bool("bounded"), s.string("default.currency"), s.bool("create.topics"),
                 s.integer("topic.partitions"), s.duration("event.future.skew"), raw.passthrough("kafka."), raw.passthrough("flink."));
     }
@@ -102,7 +105,8 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
 
     public RollupsConfig withCheckpointDir(Path dir) {
         return new RollupsConfig(jobName, bootstrapServers, registry, bundleDir, pricedTopic, policiesTopic, rollupsTopic, dlqTopic, groupId,
-                transactionalIdPrefix, transactionTimeout, outOfOrderness, idleness, allowedLateness, checkpointInterval, dir, parallelism,
+                transactionalIdPrefix, transactionTimeout, outOfOrderness, idleness, allowedLateness, earlyInterval, checkpointInterval, dir,
+                parallelism,
                 bounded, defaultCurrency, createTopics, topicPartitions, futureSkew, kafka, flink);
     }
 
@@ -118,6 +122,6 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
 
     /** The settings the job functions need at run time (serializable, shipped with the job graph). */
     public RollupSettings settings() {
-        return new RollupSettings(allowedLateness, defaultCurrency);
+        return new RollupSettings(allowedLateness, defaultCurrency, earlyInterval);
     }
 }

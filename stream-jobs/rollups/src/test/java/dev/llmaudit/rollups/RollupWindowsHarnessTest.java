@@ -66,8 +66,7 @@ class RollupWindowsHarnessTest {
 
     /** What the job's build step makes of the window's output (the counterfactual with the shipped bundle). */
     static UsageRollup built(PendingRollup p) {
-        return Rollups.build(p.rollupKey, RollupGranularity.valueOf(p.granularity), p.windowStartMillis, p.windowEndMillis, p.totals,
-                p.revision, p.correction, PricedEvents.ENGINE.bundle(), CLOCK.instant());
+        return Rollups.build(p, PricedEvents.ENGINE.bundle(), CLOCK.instant());
     }
 
     List<UsageRollup> output() {
@@ -112,6 +111,73 @@ class RollupWindowsHarnessTest {
         send("too-late", HOUR.plusSeconds(1200));
         assertThat(output()).hasSize(2);
         assertThat(harness.getSideOutput(tooLate)).extracting(r -> r.getValue().eventId).containsExactly("too-late");
+    }
+
+    /** The same operator with early firings every minute of processing time. */
+    @SuppressWarnings("unchecked")
+    KeyedOneInputStreamOperatorTestHarness<String, UsageSample, PendingRollup> withEarlyFirings() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        SingleOutputStreamOperator<PendingRollup> windows = RollupJob.windows(
+                env.fromData(UsageSample.class, PricedEvents.sample(call("seed", HOUR, 4))).keyBy(UsageSamples::keyOf, Types.STRING),
+                RollupGranularity.hour, new RollupSettings(LATENESS, "USD", Duration.ofMinutes(1)), tooLate);
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                ((OneInputTransformation<UsageSample, PendingRollup>) windows.getTransformation()).getOperator(), UsageSamples::keyOf, Types.STRING);
+        h.open();
+        return h;
+    }
+
+    @Test
+    void anOpenWindowIsWrittenProvisionallyOncePerIntervalWhenItChangedThenFinally() throws Exception {
+        harness.close();
+        harness = withEarlyFirings();
+        harness.setProcessingTime(0);
+        send("a", HOUR.plusSeconds(60));
+        assertThat(output()).isEmpty();
+
+        harness.setProcessingTime(60_000);
+        List<UsageRollup> out = output();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).getXIsFinal()).isFalse();
+        assertThat(out.get(0).getXRevision()).isZero();
+        assertThat(out.get(0).getXRequestCount()).isEqualTo(1);
+
+        harness.setProcessingTime(180_000);
+        assertThat(output()).as("no new calls: the open window is not written again").hasSize(1);
+
+        send("b", HOUR.plusSeconds(120));
+        send("c", HOUR.plusSeconds(180));
+        harness.setProcessingTime(240_000);
+        out = output();
+        assertThat(out).hasSize(2);
+        assertThat(out.get(1).getXIsFinal()).isFalse();
+        assertThat(out.get(1).getXRevision()).isEqualTo(1);
+        assertThat(out.get(1).getXRequestCount()).isEqualTo(3);
+        assertThat(out.get(1).getListCost().getAmount()).isEqualByComparingTo(cost("a", HOUR.plusSeconds(60))
+                .add(cost("b", HOUR.plusSeconds(120))).add(cost("c", HOUR.plusSeconds(180))));
+
+        // An event after the last early firing, then the watermark closes the hour: the final revision has it all.
+        send("d", HOUR.plusSeconds(240));
+        harness.processWatermark(HOUR.plusSeconds(3600).toEpochMilli());
+        out = output();
+        assertThat(out).hasSize(3);
+        UsageRollup last = out.get(2);
+        assertThat(last.getXIsFinal()).isTrue();
+        assertThat(last.getXRevision()).isEqualTo(2);
+        assertThat(last.getXRequestCount()).isEqualTo(4);
+        assertThat(last.getXRollupKey()).isEqualTo(out.get(0).getXRollupKey());
+
+        // The early timer armed by "d" does not fire a closed window again; a late event is a final revision at once.
+        harness.setProcessingTime(600_000);
+        assertThat(output()).hasSize(3);
+        send("late", HOUR.plusSeconds(300));
+        assertThat(output()).hasSize(4);
+        assertThat(output().get(3).getXIsFinal()).isTrue();
+        assertThat(output().get(3).getXRevision()).isEqualTo(3);
+
+        harness.processWatermark(HOUR.plusSeconds(3600).plus(LATENESS).toEpochMilli());
+        assertThat(harness.numKeyedStateEntries()).as("window, revision and early-timer state cleared").isZero();
+        assertThat(harness.numProcessingTimeTimers()).as("no early timer outlives its window").isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
     }
 
     @Test
