@@ -202,19 +202,54 @@ public final class AnthropicAuditInterceptor implements Interceptor {
                     AnthropicStream capture = new AnthropicStream(new StreamedCall(audit, event, started));
                     return new Answer(response, capture.tap(response.body()));
                 }
-                byte[] head = response.body().readNBytes(MAX_BODY);
-                InputStream body = new SequenceInputStream(new ByteArrayInputStream(head), response.body());
-                record(head.length < MAX_BODY ? JSON.readTree(head) : JSON.createObjectNode(), response.statusCode());
-                return new Answer(response, body);
-            } catch (IOException | RuntimeException ex) {
-                LOG.warn("llm-audit could not record an Anthropic call: {}", ex.toString());
+            } catch (RuntimeException ex) {
+                LOG.warn("llm-audit could not capture an Anthropic stream: {}", ex.toString());
                 return response;
             }
+            // The app gets every byte, whatever the capture makes of them: what was read first, then the rest.
+            byte[] head = new byte[0];
+            IOException readFailure = null;
+            try {
+                head = response.body().readNBytes(MAX_BODY);
+            } catch (IOException e) {
+                readFailure = e;
+            }
+            InputStream body = new SequenceInputStream(new ByteArrayInputStream(head), readFailure == null ? response.body()
+                    : failing(readFailure));
+            JsonNode answer = JSON.createObjectNode();
+            if (readFailure == null && head.length < MAX_BODY) {
+                try {
+                    answer = JSON.readTree(head);
+                } catch (IOException | RuntimeException e) {
+                    // not JSON (a proxy's HTML error page): recorded with the status only
+                }
+            }
+            try {
+                if (readFailure != null) {
+                    event.setStatus(CallStatus.error).setErrorType(readFailure.getClass().getSimpleName());
+                }
+                record(answer, response.statusCode());
+            } catch (RuntimeException ex) {
+                LOG.warn("llm-audit could not record an Anthropic call: {}", ex.toString());
+            }
+            return new Answer(response, body);
+        }
+
+        /** A stream that fails as the provider's body did, so the app sees the same error. */
+        private static InputStream failing(IOException e) {
+            return new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    throw e;
+                }
+            };
         }
 
         private void record(JsonNode answer, int status) {
             event.setEventTime(Instant.now()).setLatencyMs((System.nanoTime() - started) / 1_000_000);
-            if (status >= 300) {
+            if (event.getStatus() == CallStatus.error) {
+                // the body could not be read
+            } else if (status >= 300) {
                 event.setStatus(CallStatus.error).setErrorType(answer.path("error").path("type").asText("http_" + status));
             } else {
                 if (answer.path("model").isTextual()) {
@@ -223,7 +258,9 @@ public final class AnthropicAuditInterceptor implements Interceptor {
                 if (answer.path("id").isTextual()) {
                     event.setRequestId(answer.get("id").asText());
                 }
-                usage(answer.path("usage"), event);
+                Usage usage = new Usage();
+                usage.add(answer.path("usage"));
+                usage.to(event);
                 StringBuilder text = new StringBuilder();
                 ContentText.append(text, answer.path("content"));
                 ContentText.append(text, answer.path("completion"));
@@ -234,21 +271,37 @@ public final class AnthropicAuditInterceptor implements Interceptor {
     }
 
     /**
-     * Anthropic's usage: {@code input_tokens} excludes cache reads and writes, which the contract's
-     * {@code input_tokens} includes. A field missing from a partial usage (message_delta) is left as it was.
+     * Anthropic's usage, kept as its parts: {@code input_tokens} excludes cache reads and writes, which
+     * the contract's {@code input_tokens} includes. A stream reports usage twice ({@code message_start},
+     * then {@code message_delta}), and a part missing or null in the second keeps its first value.
      */
-    static void usage(JsonNode usage, LlmCallEvent.Builder e) {
-        if (!usage.isObject()) {
-            return;
+    static final class Usage {
+        private Long input;
+        private Long cacheRead;
+        private Long cacheWrite;
+        private Long output;
+
+        void add(JsonNode usage) {
+            if (!usage.isObject()) {
+                return;
+            }
+            input = number(usage, "input_tokens", input);
+            cacheRead = number(usage, "cache_read_input_tokens", cacheRead);
+            cacheWrite = number(usage, "cache_creation_input_tokens", cacheWrite);
+            output = number(usage, "output_tokens", output);
         }
-        if (usage.path("input_tokens").canConvertToLong()) {
-            long cacheRead = usage.path("cache_read_input_tokens").asLong(0);
-            long cacheWrite = usage.path("cache_creation_input_tokens").asLong(0);
-            e.setInputTokens(usage.get("input_tokens").asLong() + cacheRead + cacheWrite);
-            e.setCachedInputTokens(cacheRead);
+
+        void to(LlmCallEvent.Builder e) {
+            if (input != null) {
+                e.setInputTokens(input + (cacheRead == null ? 0 : cacheRead) + (cacheWrite == null ? 0 : cacheWrite));
+                e.setCachedInputTokens(cacheRead == null ? 0L : cacheRead);
+            }
+            e.setOutputTokens(output);
         }
-        if (usage.path("output_tokens").canConvertToLong()) {
-            e.setOutputTokens(usage.get("output_tokens").asLong());
+
+        private static Long number(JsonNode usage, String field, Long previous) {
+            JsonNode v = usage.get(field);
+            return v != null && v.canConvertToLong() && v.isNumber() ? Long.valueOf(v.asLong()) : previous;
         }
     }
 
@@ -291,6 +344,8 @@ public final class AnthropicAuditInterceptor implements Interceptor {
      * {@code error} (overloaded_error, ...).
      */
     private static final class AnthropicStream extends SseCapture {
+        private final Usage usage = new Usage();
+
         AnthropicStream(StreamedCall call) {
             super(call);
         }
@@ -313,14 +368,18 @@ public final class AnthropicAuditInterceptor implements Interceptor {
                         if (message.path("id").isTextual()) {
                             e.setRequestId(message.get("id").asText());
                         }
-                        usage(message.path("usage"), e);
+                        usage.add(message.path("usage"));
+                        usage.to(e);
                     });
                 }
                 case "content_block_delta" -> {
                     call.firstToken();
                     call.text(event.path("delta").path("text").asText(null));
                 }
-                case "message_delta" -> call.update(e -> usage(event.path("usage"), e));
+                case "message_delta" -> call.update(e -> {
+                    usage.add(event.path("usage"));
+                    usage.to(e);
+                });
                 case "message_stop" -> ended = true;
                 case "error" -> call.fail(event.path("error").path("type").asText("stream_error"), null);
                 default -> { }

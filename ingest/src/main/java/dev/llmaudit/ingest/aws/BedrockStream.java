@@ -34,7 +34,7 @@ final class BedrockStream implements Publisher<ByteBuffer> {
     private final Publisher<ByteBuffer> delegate;
     private final StreamedCall call;
     private final boolean converse;
-    private final MessageDecoder decoder = new MessageDecoder(this::onMessage);
+    private final MessageDecoder decoder = new MessageDecoder(this::onMessageSafely);
     private volatile boolean ended;
     private volatile boolean undecodable;
 
@@ -95,6 +95,15 @@ final class BedrockStream implements Publisher<ByteBuffer> {
                 app.onComplete();
             }
         });
+    }
+
+    /** One unreadable event does not stop the capture: only broken framing does ({@code undecodable}). */
+    private void onMessageSafely(Message message) {
+        try {
+            onMessage(message);
+        } catch (RuntimeException e) {
+            // skip this event; the next may carry the usage
+        }
     }
 
     private void onMessage(Message message) {
@@ -194,6 +203,6 @@ final class BedrockStream implements Publisher<ByteBuffer> {
 
     private static String header(Message m, String name) {
         var value = m.getHeaders().get(name);
-        return value == null ? null : value.getString();
+        return value == null || value.getType() != software.amazon.awssdk.eventstream.HeaderType.STRING ? null : value.getString();
     }
 }

@@ -28,6 +28,21 @@ public final class Details {
         }
     }
 
+    /**
+     * Anthropic's usage as the frameworks carry it (LangChain4j's {@code AnthropicTokenUsage}, Spring AI's
+     * {@code AnthropicApi.Usage}): input excludes cache reads and writes, which the contract's input
+     * includes. Adds them and sets the cached count; does nothing for other providers' usage.
+     */
+    public static void anthropicCache(Object usage, dev.llmaudit.avro.LlmCallEvent.Builder e) {
+        Long read = asLong(path(usage, "cacheReadInputTokens"));
+        Long write = asLong(path(usage, "cacheCreationInputTokens"));
+        if ((read == null && write == null) || e.getInputTokens() == null) {
+            return;
+        }
+        e.setInputTokens(e.getInputTokens() + (read == null ? 0 : read) + (write == null ? 0 : write));
+        e.setCachedInputTokens(read == null ? 0L : read);
+    }
+
     /** The value as a long, when it is a number. */
     public static Long asLong(Object n) {
         return n instanceof Number number ? Long.valueOf(number.longValue()) : null;

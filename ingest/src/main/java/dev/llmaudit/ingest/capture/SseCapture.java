@@ -18,8 +18,12 @@ import java.io.InputStream;
  * A problem inside the capture never reaches the app's stream.
  */
 public abstract class SseCapture {
-    /** The largest event parsed: some final events repeat the whole answer. */
-    public static final int MAX_EVENT_BYTES = 8 * 1024 * 1024;
+    /**
+     * The largest event parsed, 2 MiB: the largest normal event, the Responses API's
+     * {@code response.completed}, repeats the whole answer (128k output tokens are about 0.6 MB of
+     * JSON). A larger event passes to the app unparsed.
+     */
+    public static final int MAX_EVENT_BYTES = 2 * 1024 * 1024;
 
     protected final StreamedCall call;
     private final SseParser parser;
@@ -60,9 +64,13 @@ public abstract class SseCapture {
         }
     }
 
-    /** A read failed. */
+    /** A read failed: an error, unless the protocol's last event had already arrived. */
     public final void failed(Throwable t) {
-        call.fail(t.getClass().getSimpleName(), null);
+        if (ended) {
+            call.complete();
+        } else {
+            call.fail(t.getClass().getSimpleName(), null);
+        }
     }
 
     /** The app closed the stream. */
@@ -102,7 +110,15 @@ public abstract class SseCapture {
             }
 
             @Override
+            public boolean markSupported() {
+                return false; // a reset would show the parser the same bytes twice
+            }
+
+            @Override
             public long skip(long n) throws IOException {
+                if (n <= 0) {
+                    return 0;
+                }
                 byte[] skipped = new byte[(int) Math.min(n, 8192)];
                 int read = read(skipped, 0, skipped.length);
                 return Math.max(read, 0);

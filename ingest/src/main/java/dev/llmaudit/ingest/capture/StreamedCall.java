@@ -19,21 +19,17 @@ import org.slf4j.LoggerFactory;
  * the stream {@linkplain #complete() completes}, {@linkplain #fail fails} or is
  * {@linkplain #cancel() cancelled} by the app. Nothing here throws into the app's stream.
  *
- * <p>Response text is kept only when the audit client hashes (an HMAC key is configured), and at
- * most {@link #MAX_TEXT_CHARS}; past that the event has no response hash rather than the hash of
- * a prefix that would never match anything.
+ * <p>Response text is hashed as it streams (an HMAC updated piece by piece, in constant memory),
+ * only when the audit client has a key; nothing of the text is kept.
  */
 public final class StreamedCall {
     private static final Logger LOG = LoggerFactory.getLogger(StreamedCall.class);
-    /** 4 Mi characters: about a million tokens of text, beyond any model's output limit. */
-    public static final int MAX_TEXT_CHARS = 4 * 1024 * 1024;
 
     private final LlmAuditClient audit;
     private final LlmCallEvent.Builder event;
     private final long startedNanos;
-    private final StringBuilder text;
+    private final LlmAuditClient.TextHasher text;
     private long firstTokenNanos = -1;
-    private boolean textTooLong;
     private boolean recorded;
 
     /**
@@ -44,7 +40,7 @@ public final class StreamedCall {
         this.audit = Objects.requireNonNull(audit, "audit client");
         this.event = Objects.requireNonNull(event, "event").setStreaming(true);
         this.startedNanos = startedNanos;
-        this.text = audit.hashes() ? new StringBuilder() : null;
+        this.text = audit.textHasher();
     }
 
     /** Marks the first token's arrival; later calls change nothing. */
@@ -66,16 +62,9 @@ public final class StreamedCall {
 
     /** Appends streamed response text for the response hash (only kept when hashing). */
     public synchronized void text(String delta) {
-        if (text == null || delta == null || textTooLong) {
-            return;
+        if (text != null && !recorded) {
+            text.update(delta);
         }
-        if (text.length() + delta.length() > MAX_TEXT_CHARS) {
-            textTooLong = true;
-            text.setLength(0);
-            text.trimToSize();
-            return;
-        }
-        text.append(delta);
     }
 
     /** Changes the event while the stream runs (usage, answering model, ids). */
@@ -122,8 +111,11 @@ public final class StreamedCall {
                     event.setHttpStatus(httpStatus);
                 }
             }
-            if (text != null && !textTooLong && text.length() > 0) {
-                event.setResponseHash(audit.hash(text.toString()));
+            if (text != null) {
+                String hash = text.finish();
+                if (hash != null) {
+                    event.setResponseHash(hash);
+                }
             }
             audit.record(event.build());
         } catch (RuntimeException e) {

@@ -198,6 +198,61 @@ public final class LlmAuditClient implements AutoCloseable {
         }
     }
 
+    /**
+     * An HMAC of text that arrives in pieces (a streamed answer), equal to {@link #hash} of the pieces
+     * joined, in constant memory; null when no key is configured.
+     */
+    public TextHasher textHasher() {
+        if (hmacKey == null) {
+            return null;
+        }
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(hmacKey);
+            return new TextHasher(mac);
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** See {@link #textHasher()}. Not thread-safe: one stream's pieces, in order. */
+    public static final class TextHasher {
+        private final Mac mac;
+        private boolean empty = true;
+        private char pendingHigh;
+
+        private TextHasher(Mac mac) {
+            this.mac = mac;
+        }
+
+        /** Adds the next piece (a character split across two pieces is joined before it is encoded). */
+        public void update(String piece) {
+            if (piece == null || piece.isEmpty()) {
+                return;
+            }
+            empty = false;
+            String text = pendingHigh != 0 ? pendingHigh + piece : piece;
+            pendingHigh = 0;
+            char last = text.charAt(text.length() - 1);
+            if (Character.isHighSurrogate(last)) {
+                pendingHigh = last;
+                text = text.substring(0, text.length() - 1);
+            }
+            mac.update(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** The hex HMAC of everything added, or null when nothing was. */
+        public String finish() {
+            if (empty) {
+                return null;
+            }
+            if (pendingHigh != 0) {
+                mac.update(String.valueOf(pendingHigh).getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(mac.doFinal());
+        }
+    }
+
     /** Counts so far, for status output and tests. */
     public Stats stats() {
         return new Stats((long) recorded.count(), (long) sent.count(), (long) spooled.count(), (long) replayed.count(),

@@ -62,9 +62,20 @@ public final class GoogleGenAiAuditInterceptor implements Interceptor {
         return new GoogleGenAiAuditInterceptor(audit);
     }
 
-    /** An OkHttp client with the capture, for {@code ClientOptions.customHttpClient}; the SDK adds its own settings to it. */
+    /**
+     * An OkHttp client with the capture, for {@code ClientOptions.customHttpClient}. Its timeouts are
+     * the SDK's own defaults (none: a thinking model may be silent for minutes; {@code HttpOptions.timeout}
+     * still applies per request). The SDK applies {@code ClientOptions.maxConnections} and proxy options
+     * only to a client it builds itself: set those on {@code base} with {@link #httpClient(LlmAuditClient, OkHttpClient)}.
+     */
     public static OkHttpClient httpClient(LlmAuditClient audit) {
-        return new OkHttpClient.Builder().addInterceptor(create(audit)).build();
+        return httpClient(audit, new OkHttpClient.Builder().connectTimeout(java.time.Duration.ZERO).readTimeout(java.time.Duration.ZERO)
+                .writeTimeout(java.time.Duration.ZERO).build());
+    }
+
+    /** The app's own OkHttp client (timeouts, pool, proxy) with the capture added. */
+    public static OkHttpClient httpClient(LlmAuditClient audit, OkHttpClient base) {
+        return base.newBuilder().addInterceptor(create(audit)).build();
     }
 
     @Override
@@ -73,11 +84,11 @@ public final class GoogleGenAiAuditInterceptor implements Interceptor {
         LlmCallEvent.Builder event;
         boolean streaming;
         long started = System.nanoTime();
+        Matcher call = MODEL_CALL.matcher(request.url().encodedPath());
+        if (!call.matches()) {
+            return chain.proceed(request);
+        }
         try {
-            Matcher call = MODEL_CALL.matcher(request.url().encodedPath());
-            if (!call.matches()) {
-                return chain.proceed(request);
-            }
             streaming = call.group(2).equals("streamGenerateContent");
             event = start(request, call.group(1), streaming);
         } catch (RuntimeException e) {
@@ -97,7 +108,7 @@ public final class GoogleGenAiAuditInterceptor implements Interceptor {
                 return response.newBuilder().body(OkHttpStreams.tap(response.body(), new GeminiStream(new StreamedCall(audit, event, started))))
                         .build();
             }
-            JsonNode answer = JSON.readTree(response.peekBody(MAX_PEEK).bytes());
+            JsonNode answer = answerOf(response);
             if (!response.isSuccessful()) {
                 JsonNode error = answer.path("error");
                 event.setStatus(CallStatus.error).setErrorType(error.path("status").asText("http_" + response.code()));
@@ -108,10 +119,19 @@ public final class GoogleGenAiAuditInterceptor implements Interceptor {
                 event.setResponseHash(audit.hash(ContentText.joined(text)));
             }
             record(event, started);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.warn("llm-audit could not record a Gen AI call: {}", e.toString());
         }
         return response;
+    }
+
+    /** The answer as JSON (a copy: the app reads the body), or an empty object when it is not JSON or too large. */
+    private static JsonNode answerOf(Response response) {
+        try {
+            return JSON.readTree(response.peekBody(MAX_PEEK).bytes());
+        } catch (IOException | RuntimeException e) {
+            return JSON.createObjectNode();
+        }
     }
 
     private LlmCallEvent.Builder start(Request request, String model, boolean streaming) {
@@ -152,10 +172,13 @@ public final class GoogleGenAiAuditInterceptor implements Interceptor {
         }
         JsonNode usage = answer.path("usageMetadata");
         if (usage.isObject() && usage.has("promptTokenCount")) {
-            long thoughts = usage.path("thoughtsTokenCount").asLong(0);
             e.setInputTokens(usage.get("promptTokenCount").asLong() + usage.path("toolUsePromptTokenCount").asLong(0));
             e.setCachedInputTokens(usage.path("cachedContentTokenCount").asLong(0));
-            e.setOutputTokens(usage.path("candidatesTokenCount").asLong(0) + thoughts);
+        }
+        // Early stream chunks count the prompt only: output stays unknown until a chunk counts candidates.
+        if (usage.isObject() && usage.has("candidatesTokenCount")) {
+            long thoughts = usage.path("thoughtsTokenCount").asLong(0);
+            e.setOutputTokens(usage.get("candidatesTokenCount").asLong() + thoughts);
             e.setReasoningTokens(thoughts);
         }
     }

@@ -109,6 +109,7 @@ public final class LlmAuditChatModelListener implements ChatModelListener {
                 // OpenAiTokenUsage (langchain4j-open-ai, not needed here): inputTokensDetails().cachedTokens(), outputTokensDetails().reasoningTokens().
                 e.setCachedInputTokens(Details.asLong(Details.path(usage, "inputTokensDetails", "cachedTokens")));
                 e.setReasoningTokens(Details.asLong(Details.path(usage, "outputTokensDetails", "reasoningTokens")));
+                Details.anthropicCache(usage, e);
             }
             if (response.aiMessage() != null) {
                 e.setResponseHash(audit.hash(response.aiMessage().text()));

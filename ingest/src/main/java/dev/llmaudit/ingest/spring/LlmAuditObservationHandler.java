@@ -103,10 +103,12 @@ public final class LlmAuditObservationHandler implements ObservationHandler<Chat
         context.remove(Pending.class);
         try {
             LlmCallEvent.Builder e = p.event();
+            ChatResponse response = context.getResponse();
             if (context.getError() != null) {
                 e.setStatus(CallStatus.error).setErrorType(context.getError().getClass().getSimpleName());
+            } else if (response == null) {
+                e.setStatus(CallStatus.error).setErrorType("cancelled"); // stopped without an answer or an error: a cancelled stream
             }
-            ChatResponse response = context.getResponse();
             if (response != null && response.getMetadata() != null) {
                 e.setRequestId(blankToNull(response.getMetadata().getId())).setResponseModel(blankToNull(response.getMetadata().getModel()));
                 usage(response.getMetadata().getUsage(), e);
@@ -134,6 +136,7 @@ public final class LlmAuditObservationHandler implements ObservationHandler<Chat
         // OpenAiApi.Usage (spring-ai-openai, not needed here): promptTokensDetails().cachedTokens(), completionTokenDetails().reasoningTokens().
         e.setCachedInputTokens(Details.asLong(Details.path(raw, "promptTokensDetails", "cachedTokens")));
         e.setReasoningTokens(Details.asLong(Details.path(raw, "completionTokenDetails", "reasoningTokens")));
+        Details.anthropicCache(raw, e);
     }
 
     /** Cloud, provider name and scope from Spring AI's provider id ({@code AiProvider} values). */

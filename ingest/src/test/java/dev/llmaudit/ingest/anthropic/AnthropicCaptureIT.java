@@ -56,7 +56,7 @@ import software.amazon.awssdk.regions.Region;
 class AnthropicCaptureIT {
     static final long PAUSE_MS = 60;
     static final String KEY = "anthropic-key";
-    static final String USAGE = "\"usage\":{\"input_tokens\":900,\"cache_read_input_tokens\":100,\"cache_creation_input_tokens\":0,\"output_tokens\":";
+    static final String USAGE = "\"usage\":{\"input_tokens\":900,\"cache_read_input_tokens\":100,\"cache_creation_input_tokens\":50,\"output_tokens\":";
 
     static String message(String id, String model) {
         return "{\"id\":\"" + id + "\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + model + "\",\"content\":[{\"type\":\"text\","
@@ -76,7 +76,9 @@ class AnthropicCaptureIT {
         events.addAll(List.of(
                 "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"ered.\"}}",
                 "{\"type\":\"content_block_stop\",\"index\":0}",
-                "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":40}}",
+                // The final usage repeats input_tokens without the cache counts: those of message_start still hold.
+                "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":900,"
+                        + "\"cache_read_input_tokens\":null,\"output_tokens\":40}}",
                 "{\"type\":\"message_stop\"}"));
         return events;
     }
@@ -107,6 +109,10 @@ class AnthropicCaptureIT {
 
     static Answer answer(FakeHttpServer.Seen req) {
         String path = req.path();
+        if (req.body().contains("through-a-proxy")) {
+            // Not Anthropic's JSON: a proxy's error page. The app must still see it.
+            return new Answer(502, Map.of("Content-Type", "text/html"), "<html><body><h1>502 Bad Gateway</h1></body></html>");
+        }
         String backend = path.contains("/model/") ? "bedrock" : path.contains("/publishers/anthropic/") ? "vertex" : "direct";
         String model = backend.equals("bedrock") ? "claude-sonnet-4-5-20250929" : backend.equals("vertex") ? "claude-sonnet-4-5@20250929"
                 : "claude-sonnet-4-5-20250929";
@@ -157,6 +163,8 @@ class AnthropicCaptureIT {
                 assertThat(streamText(direct, ask("claude-sonnet-4-5-20250929", "hello"))).isEqualTo("Covered.");
             }
             assertThatThrownBy(() -> streamText(direct, ask("claude-sonnet-4-5-20250929", "overload"))).hasMessageContaining("Overloaded");
+            assertThatThrownBy(() -> direct.messages().create(ask("claude-sonnet-4-5-20250929", "through-a-proxy")))
+                    .as("the app sees the proxy's answer as the SDK reports it").hasMessageContaining("502");
             String bedrockModel = "global.anthropic.claude-sonnet-4-5-20250929-v1:0";
             bedrock.messages().create(ask(bedrockModel, "hello"));
             assertThat(streamText(bedrock, ask(bedrockModel, "hello"))).isEqualTo("Covered.");
@@ -164,7 +172,7 @@ class AnthropicCaptureIT {
             assertThat(streamText(vertex, ask("claude-sonnet-4-5@20250929", "hello"))).isEqualTo("Covered.");
 
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (audit.stats().sent() < 7 && System.nanoTime() < deadline) {
+            while (audit.stats().sent() < 8 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertThat(fake.seen()).extracting(FakeHttpServer.Seen::path).contains(
@@ -173,16 +181,17 @@ class AnthropicCaptureIT {
         }
 
         List<LlmCallEvent> events = TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(ConsumerRecord::value).toList();
-        assertThat(events).as("one event per call").hasSize(7);
-        Map<String, LlmCallEvent> byId = events.stream().collect(Collectors.toMap(LlmCallEvent::getRequestId, e -> e));
+        assertThat(events).as("one event per call").hasSize(8);
+        Map<String, LlmCallEvent> byId = events.stream().filter(e -> e.getRequestId() != null)
+                .collect(Collectors.toMap(LlmCallEvent::getRequestId, e -> e));
         String expectedText = Expected.hmacSha256(KEY, "Covered.");
 
         for (String id : List.of("msg_direct", "msg_direct_stream", "msg_bedrock", "msg_bedrock_stream", "msg_vertex", "msg_vertex_stream")) {
             LlmCallEvent e = byId.get(id);
             assertThat(e).as(id).isNotNull();
             assertThat(e.getStatus()).as(id).isEqualTo(CallStatus.ok);
-            assertThat(List.of(e.getInputTokens(), e.getCachedInputTokens(), e.getOutputTokens())).as(id + ": cache reads counted in input")
-                    .containsExactly(1000L, 100L, 40L);
+            assertThat(List.of(e.getInputTokens(), e.getCachedInputTokens(), e.getOutputTokens()))
+                    .as(id + ": cache reads and writes counted in input").containsExactly(1050L, 100L, 40L);
             assertThat(e.getResponseHash()).as(id).isEqualTo(expectedText);
             assertThat(e.getPromptHash()).as(id).isEqualTo(Expected.hmacSha256(KEY, "hello"));
             assertThat(e.getStreaming()).as(id).isEqualTo(id.endsWith("_stream"));
@@ -194,15 +203,16 @@ class AnthropicCaptureIT {
         assertThat(direct.getCloud()).isEqualTo(Cloud.anthropic);
         assertThat(direct.getDataResidency()).isEqualTo("eu");
         assertThat(direct.getTags()).containsEntry("team", "claims");
-        // Claude Sonnet 4.5, USD per million (catalog 2026-07-01): Anthropic and Bedrock global 3 / cache read 0.3 / output 15.
-        assertThat(ShippedPrices.cost(byId.get("msg_direct"))).isEqualByComparingTo(Expected.usd(900, "3", 100, "0.3", 40, "15"));
-        assertThat(ShippedPrices.cost(direct)).isEqualByComparingTo(Expected.usd(900, "3", 100, "0.3", 40, "15"));
+        // Claude Sonnet 4.5, USD per million (catalog 2026-07-01): Anthropic and Bedrock global 3 / cache read 0.3 / output 15;
+        // the catalog prices cache writes as input (Anthropic bills them 1.25x: noted in the capture table).
+        assertThat(ShippedPrices.cost(byId.get("msg_direct"))).isEqualByComparingTo(Expected.usd(950, "3", 100, "0.3", 40, "15"));
+        assertThat(ShippedPrices.cost(direct)).isEqualByComparingTo(Expected.usd(950, "3", 100, "0.3", 40, "15"));
 
         LlmCallEvent bedrock = byId.get("msg_bedrock_stream");
         assertThat(bedrock.getCloud()).isEqualTo(Cloud.aws);
         assertThat(bedrock.getRegion()).isEqualTo("us-east-1");
         assertThat(bedrock.getDeploymentScope()).isEqualTo(DeploymentScope.global);
-        assertThat(ShippedPrices.cost(bedrock)).isEqualByComparingTo(Expected.usd(900, "3", 100, "0.3", 40, "15"));
+        assertThat(ShippedPrices.cost(bedrock)).isEqualByComparingTo(Expected.usd(950, "3", 100, "0.3", 40, "15"));
 
         LlmCallEvent vertex = byId.get("msg_vertex_stream");
         assertThat(vertex.getCloud()).isEqualTo(Cloud.gcp);
@@ -210,11 +220,16 @@ class AnthropicCaptureIT {
         assertThat(vertex.getRegion()).isEqualTo("europe-west1");
         assertThat(vertex.getDeploymentScope()).isEqualTo(DeploymentScope.regional);
         // Vertex regional endpoints: global x 1.10 (scope rule vertex-claude-4.5-and-later).
-        assertThat(ShippedPrices.cost(vertex)).isEqualByComparingTo(Expected.usd(900, "3.3", 100, "0.33", 40, "16.5"));
+        assertThat(ShippedPrices.cost(vertex)).isEqualByComparingTo(Expected.usd(950, "3.3", 100, "0.33", 40, "16.5"));
 
         LlmCallEvent overloaded = byId.get("msg_direct_stream_overloaded");
         assertThat(overloaded.getStatus()).isEqualTo(CallStatus.error);
         assertThat(overloaded.getErrorType()).isEqualTo("overloaded_error");
-        assertThat(overloaded.getInputTokens()).as("what message_start said").isEqualTo(1000L);
+        assertThat(overloaded.getInputTokens()).as("what message_start said").isEqualTo(1050L);
+        assertThat(overloaded.getOutputTokens()).as("message_start's running count").isEqualTo(1L);
+
+        LlmCallEvent proxied = events.stream().filter(e -> Integer.valueOf(502).equals(e.getHttpStatus())).findFirst().orElseThrow();
+        assertThat(proxied.getStatus()).isEqualTo(CallStatus.error);
+        assertThat(proxied.getErrorType()).isEqualTo("http_502");
     }
 }

@@ -94,6 +94,14 @@ class BedrockStreamingCaptureIT {
         return event("chunk", "{\"bytes\":\"" + Base64.getEncoder().encodeToString(modelJson.getBytes(StandardCharsets.UTF_8)) + "\"}");
     }
 
+    /** The model's JSON inside a chunk frame, as the SDK hands it to the app. */
+    static String modelJson(byte[] frame) {
+        Message m = Message.decode(java.nio.ByteBuffer.wrap(frame));
+        String payload = new String(m.getPayload(), StandardCharsets.UTF_8);
+        String b64 = payload.replaceAll(".*\"bytes\":\"([^\"]+)\".*", "$1");
+        return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+    }
+
     static List<byte[]> converse(boolean throttledMidway) {
         List<byte[]> events = new ArrayList<>(List.of(
                 event("messageStart", "{\"role\":\"assistant\",\"p\":\"abcdef\"}"),
@@ -210,7 +218,7 @@ class BedrockStreamingCaptureIT {
                             .body(SdkBytes.fromUtf8String("{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":50,"
                                     + "\"messages\":[{\"role\":\"user\",\"content\":\"invoke\"}]}")).build(),
                     InvokeModelWithResponseStreamResponseHandler.builder().subscriber(InvokeModelWithResponseStreamResponseHandler.Visitor
-                            .builder().onChunk(c -> t.append(c.bytes().asUtf8String().length())).build()).build()).get(30, TimeUnit.SECONDS);
+                            .builder().onChunk(c -> t.append(c.bytes().asUtf8String()).append('\n')).build()).build()).get(30, TimeUnit.SECONDS);
             invokeText = t.toString();
 
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -218,7 +226,8 @@ class BedrockStreamingCaptureIT {
                 Thread.sleep(50);
             }
         }
-        assertThat(invokeText).as("the app received every chunk").isNotEmpty();
+        assertThat(invokeText.lines().toList()).as("the app received every chunk, unchanged, in order").containsExactly(
+                invokeAnthropic().stream().map(BedrockStreamingCaptureIT::modelJson).toArray(String[]::new));
 
         List<LlmCallEvent> events = TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(ConsumerRecord::value).toList();
         assertThat(events).as("one event per call, whatever ended it").hasSize(6);

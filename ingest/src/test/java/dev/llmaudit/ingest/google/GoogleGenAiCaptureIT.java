@@ -59,6 +59,14 @@ class GoogleGenAiCaptureIT {
 
     static Answer answer(FakeHttpServer.Seen req) {
         String id = (req.path().contains("/projects/") ? "vertex" : "gemini") + (req.path().endsWith(":streamGenerateContent") ? "-stream" : "");
+        if (req.body().contains("through-a-proxy")) {
+            return new Answer(503, Map.of("Content-Type", "text/html"), "<html><body>Service Unavailable</body></html>");
+        }
+        if (req.body().contains("cut-short")) {
+            // The connection ends after a chunk that counted only the prompt.
+            return Answer.sse(List.of(response("cut", "Cov", null,
+                    "\"usageMetadata\":{\"promptTokenCount\":1000,\"totalTokenCount\":1000}")), PAUSE_MS, true);
+        }
         if (req.body().contains("exhausted")) {
             return new Answer(429, Map.of(), "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted (e.g. check quota).\","
                     + "\"status\":\"RESOURCE_EXHAUSTED\"}}");
@@ -101,15 +109,22 @@ class GoogleGenAiCaptureIT {
             }
             assertThatThrownBy(() -> gemini.models.generateContent("gemini-2.5-flash", "exhausted", null))
                     .hasMessageContaining("exhausted");
+            assertThatThrownBy(() -> gemini.models.generateContent("gemini-2.5-flash", "through-a-proxy", null))
+                    .hasMessageContaining("Service Unavailable");
+            assertThatThrownBy(() -> {
+                try (ResponseStream<GenerateContentResponse> s = gemini.models.generateContentStream("gemini-2.5-flash", "cut-short", null)) {
+                    s.forEach(r -> { });
+                }
+            });
 
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (audit.stats().sent() < 5 && System.nanoTime() < deadline) {
+            while (audit.stats().sent() < 7 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
         }
 
         List<LlmCallEvent> events = TestEvents.readToEnd(cluster, registry.url(), topic).stream().map(ConsumerRecord::value).toList();
-        assertThat(events).as("one event per call, retries off").hasSize(5);
+        assertThat(events).as("one event per call, retries off").hasSize(7);
         Map<String, LlmCallEvent> byId = events.stream().filter(e -> e.getRequestId() != null)
                 .collect(Collectors.toMap(LlmCallEvent::getRequestId, e -> e));
         for (String id : List.of("gemini", "gemini-stream", "vertex", "vertex-stream")) {
@@ -137,8 +152,14 @@ class GoogleGenAiCaptureIT {
         assertThat(vertexStream.getTimeToFirstTokenMs()).isBetween(PAUSE_MS, vertexStream.getLatencyMs());
         assertThat(vertexStream.getLatencyMs()).isGreaterThanOrEqualTo(3 * PAUSE_MS);
 
-        LlmCallEvent exhausted = events.stream().filter(e -> e.getStatus() == CallStatus.error).findFirst().orElseThrow();
+        LlmCallEvent exhausted = events.stream().filter(e -> Integer.valueOf(429).equals(e.getHttpStatus())).findFirst().orElseThrow();
         assertThat(exhausted.getErrorType()).isEqualTo("RESOURCE_EXHAUSTED");
-        assertThat(exhausted.getHttpStatus()).isEqualTo(429);
+        LlmCallEvent proxied = events.stream().filter(e -> Integer.valueOf(503).equals(e.getHttpStatus())).findFirst().orElseThrow();
+        assertThat(proxied.getErrorType()).as("not JSON: named by its status").isEqualTo("http_503");
+        LlmCallEvent cut = byId.get("cut");
+        assertThat(cut.getStatus()).isEqualTo(CallStatus.error);
+        assertThat(cut.getErrorType()).isNotBlank();
+        assertThat(cut.getInputTokens()).isEqualTo(1000L);
+        assertThat(cut.getOutputTokens()).as("unknown, not free").isNull();
     }
 }

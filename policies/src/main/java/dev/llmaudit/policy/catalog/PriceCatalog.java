@@ -237,8 +237,9 @@ public final class PriceCatalog {
         Optional<PriceEntry> entry = lookup(call.cloud(), model, call.region(), location.scope(), location.zone(), call.eventTime(),
                 call.tenant(), true);
         String answering = call.responseModel();
-        if (entry.isEmpty() && answering != null && !answering.equals(model)) {
+        if (entry.isEmpty() && "azure".equals(call.cloud()) && answering != null && !answering.equals(model)) {
             // An Azure deployment is named by its owner ("claims-gpt55"); the response names the model behind it.
+            // Azure only: elsewhere the request names the model, and an unpriced model claiming a cheap answer stays unpriced.
             Optional<PriceEntry> byAnswer = lookup(call.cloud(), answering, call.region(), location.scope(), location.zone(),
                     call.eventTime(), call.tenant(), true);
             if (byAnswer.isPresent()) {

@@ -86,6 +86,9 @@ class PriceCatalogTest {
                 .inputTokens(1_000_000L).outputTokens(0L).build()).entry().id()).isEqualTo("azure/any/gpt-x@2026-01-01");
         assertThat(price(call("2026-03-01T00:00:00Z").cloud("azure").region("eastus2").requestModel("claims-x").responseModel("other-y")
                 .inputTokens(1L).outputTokens(0L).build()).reason()).startsWith("no price for claims-x (answered by other-y) on azure");
+        // Elsewhere the request names the model: an unpriced one claiming a priced answer stays unpriced.
+        assertThat(price(call("2026-03-01T00:00:00Z").cloud("openai").requestModel("private-ft-x").responseModel("gpt-x")
+                .inputTokens(1_000_000L).outputTokens(0L).build()).status()).isEqualTo(Pricing.Status.UNPRICED);
     }
 
     @Test
