@@ -1,0 +1,144 @@
+package dev.llmaudit.cli.notify;
+
+import dev.llmaudit.avro.DeadLetter;
+import dev.llmaudit.avro.PolicyViolation;
+import dev.llmaudit.cli.notify.NotifyConfig.Webhook;
+import dev.llmaudit.jobs.DeadLetters;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows {@code llm.violations} (policy violations and budget threshold crossings) and posts each
+ * to the webhooks that want it.
+ *
+ * <p>At most one post per violation id: each record's offset is committed (synchronously) as soon as
+ * its posts are done, so a restarted notifier resumes after the last record it finished; ids seen
+ * again in the topic (a replayed copy) are skipped. The one window left is a crash between a
+ * receiver's 2xx and that commit: that single post can come again, with the same
+ * {@code X-LlmAudit-Delivery} id for the receiver to drop. A post that fails for good (refused, or
+ * out of attempts) is logged and kept as a dead letter (stage {@code notify}, the webhook's name and
+ * the failure in the reason) on the dead-letter topic; the notifier goes on with the next record.
+ * A record that is not a violation is a dead letter too, never a crash.
+ */
+public final class Notifier {
+    private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
+    /** Ids remembered to skip duplicates in the topic; a replayed copy is normally close to its original. */
+    private static final int REMEMBERED_IDS = 100_000;
+
+    /** The consumer operations the notifier needs (a KafkaConsumer in production). */
+    public interface Source extends AutoCloseable {
+        List<ConsumerRecord<String, byte[]>> poll(Duration timeout);
+
+        void commit(Map<TopicPartition, OffsetAndMetadata> offsets);
+
+        @Override
+        void close();
+    }
+
+    /** Counts so far. */
+    public record Stats(long violations, long posted, long deadLetters, long skippedDuplicates, long filteredOut) {}
+
+    private final Source source;
+    private final Function<byte[], PolicyViolation> decode;
+    private final List<Webhook> webhooks;
+    private final Webhooks delivery;
+    private final Consumer<DeadLetter> deadLetters;
+    private final Clock clock;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Map<String, Boolean> seen = new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_IDS;
+        }
+    };
+    private long violations;
+    private long posted;
+    private long dead;
+    private long duplicates;
+    private long filtered;
+
+    public Notifier(Source source, Function<byte[], PolicyViolation> decode, List<Webhook> webhooks, Webhooks delivery,
+                    Consumer<DeadLetter> deadLetters, Clock clock) {
+        this.source = source;
+        this.decode = decode;
+        this.webhooks = webhooks;
+        this.delivery = delivery;
+        this.deadLetters = deadLetters;
+        this.clock = clock;
+    }
+
+    /** Runs until {@link #stop()} (or interruption). */
+    public void run() throws InterruptedException {
+        while (running.get()) {
+            for (ConsumerRecord<String, byte[]> r : source.poll(Duration.ofMillis(500))) {
+                if (!running.get()) {
+                    return; // not committed: handled by whoever resumes
+                }
+                handle(r);
+                source.commit(Map.of(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1)));
+            }
+        }
+    }
+
+    public void stop() {
+        running.set(false);
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(violations, posted, dead, duplicates, filtered);
+    }
+
+    private void handle(ConsumerRecord<String, byte[]> r) throws InterruptedException {
+        PolicyViolation v;
+        try {
+            v = decode.apply(r.value());
+        } catch (RuntimeException e) {
+            deadLetter(r, "deserialize", e.getClass().getSimpleName(), DeadLetters.reason(e));
+            return;
+        }
+        synchronized (this) {
+            violations++;
+            if (seen.put(v.getViolationId(), Boolean.TRUE) != null) {
+                duplicates++;
+                return;
+            }
+        }
+        for (Webhook w : webhooks) {
+            if (!Webhooks.wants(w, v)) {
+                synchronized (this) {
+                    filtered++;
+                }
+                continue;
+            }
+            Webhooks.Outcome o = delivery.deliver(w, v);
+            if (o.delivered()) {
+                synchronized (this) {
+                    posted++;
+                }
+                LOG.debug("Posted {} to {} ({} attempts)", v.getViolationId(), w.name(), o.attempts());
+            } else {
+                LOG.warn("Could not post violation {} to webhook {}: {}; kept as a dead letter", v.getViolationId(), w.name(), o.failure());
+                deadLetter(r, "notify", "WebhookFailed", "webhook " + w.name() + " (" + w.url().getHost() + "): " + o.failure());
+            }
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> r, String stage, String error, String reason) {
+        synchronized (this) {
+            dead++;
+        }
+        byte[] key = r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        deadLetters.accept(DeadLetters.of(stage, error, reason, r.topic(), r.partition(), r.offset(), key, r.value(), clock.instant()));
+    }
+}
