@@ -51,7 +51,7 @@ class LocalCommandIT {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(javaBin, "-Xmx1500m", "-jar", System.getProperty("llmaudit.jar"), "local", "--events-file", events.toString(),
                 "--out", out.toString(), "--exit-when-idle", "--work-dir", dir.resolve("work").toString(), "--kafka-port", "0",
-                "--registry-port", "0", "--port", "0", "--bundle", BUNDLE.toString())
+                "--registry-port", "0", "--port", "0", "--console-port", "0", "--bundle", BUNDLE.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("local.log").toFile()).start();
         boolean ended;
         try {
@@ -63,6 +63,7 @@ class LocalCommandIT {
         assertThat(ended).as(log).isTrue();
         assertThat(p.exitValue()).as(log).isZero();
         assertThat(log).contains(events + ":4: ").contains("(line skipped)");
+        assertThat(log).as("the banner names the console").containsPattern("web console: +http://127\\.0\\.0\\.1:\\d+/");
 
         // What the engine finds offline for the 6 distinct valid events (the copy of eu-ok is deduplicated).
         PolicyEngine engine = new PolicyEngine(BundleLoader.load(BUNDLE).bundle());
@@ -120,7 +121,7 @@ class LocalCommandIT {
     static Process local(Path dir, String log, String... args) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx1500m", "-jar", System.getProperty("llmaudit.jar"), "local",
-                "--kafka-port", "0", "--registry-port", "0", "--port", "0", "--bundle", BUNDLE.toString()));
+                "--kafka-port", "0", "--registry-port", "0", "--port", "0", "--console-port", "0", "--bundle", BUNDLE.toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile()).start();
     }

@@ -47,6 +47,10 @@ public final class LocalCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--console-port", defaultValue = "8095",
+            description = "Port of the web console on 127.0.0.1 (0 = any free port; -1 = no console). Default: ${DEFAULT-VALUE}.")
+    int consolePort;
+
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = ".llm-audit-local",
             description = "Where Kafka data, enforcer state and rollup checkpoints live (default: ${DEFAULT-VALUE}).")
     Path workDir;
@@ -130,6 +134,13 @@ public final class LocalCommand implements Callable<Integer> {
             Properties client = new Properties();
             client.put("bootstrap.servers", stack.bootstrapServers());
             SchemaRegistryClient registry = new SchemaRegistryClient(RegistryConfig.of(stack.registryUrl()));
+            if (consolePort >= 0) {
+                dev.llmaudit.cli.console.ConsoleData data = new dev.llmaudit.cli.console.ConsoleData();
+                stack.consoleFeed = new dev.llmaudit.cli.console.ConsoleFeed(client, registry, new dev.llmaudit.cli.console.ConsoleFeed.Topics(
+                        dev.llmaudit.jobs.PipelineTopics.defaults().rollups(), stack.topics.budgetStatus(), stack.topics.violations(),
+                        stack.topics.dlq()), data);
+                stack.console = dev.llmaudit.cli.console.ConsoleServer.start(data, java.util.Map.of(), "127.0.0.1", consolePort);
+            }
             banner(o, stack);
             Ingest ingest = new Ingest();
             LocalStack s = stack;
@@ -201,6 +212,9 @@ public final class LocalCommand implements Callable<Integer> {
         o.println("  Kafka:            " + stack.bootstrapServers());
         o.println("  schema registry:  " + stack.registryUrl());
         o.println("  ingest gateway:   " + stack.gatewayUrl());
+        if (stack.console != null) {
+            o.println("  web console:      http://127.0.0.1:" + stack.console.port() + "/   (spend, budgets, savings, violations, dead letters)");
+        }
         o.println("  topics:           llm.events -> llm.events.priced -> llm.usage.rollups; llm.violations, llm.budget.status, llm.events.dlq");
         o.println("Post your own event (tenant \"demo\"; it declares EU residency but uses a global deployment):");
         o.println("  curl -s -X POST " + stack.gatewayUrl() + " -H 'Authorization: Bearer " + stack.apiKeys.get("demo") + "' \\");

@@ -31,6 +31,10 @@ import org.apache.flink.core.execution.JobClient;
  * data, enforcer state, rollup checkpoints).
  */
 final class LocalStack implements AutoCloseable {
+    /** The web console, when started (set by the local command; closed first). */
+    dev.llmaudit.cli.console.ConsoleServer console;
+    dev.llmaudit.cli.console.ConsoleFeed consoleFeed;
+
     /** Tenants the simulator and the printed curl example use; each gets its own API key. */
     static final List<String> TENANTS = List.of("acme", "acme-eu", "globex-us", "demo");
     static final String ENFORCER_ID = "llm-audit-local-enforcer";
@@ -181,6 +185,16 @@ final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
+        if (console != null) {
+            console.close();
+        }
+        if (consoleFeed != null) {
+            try {
+                consoleFeed.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         stopRollups(Duration.ofSeconds(30));
         if (gateway != null) {
             gateway.close();
