@@ -45,7 +45,7 @@
   async function showSpend() {
     const by = document.getElementById('spend-by').value;
     const points = await api('/api/spend?by=' + encodeURIComponent(by));
-    fill('spend-table', points, p => [p.hour, p.key, num(p.cost), p.currency, p.provisional ? 'provisional' : 'final']);
+    fill('spend-table', points, p => [p.hour, p.key, num(p.cost), p.currency, num(p.unpriced_calls), p.provisional ? 'provisional' : 'final']);
     const hours = [...new Set(points.map(p => p.hour))].sort();
     const keys = [...new Set(points.map(p => p.key))].sort();
     const series = keys.map(k => ({
@@ -75,7 +75,7 @@
 
   async function showSavings() {
     const rows = await api('/api/savings');
-    fill('savings-table', rows, s => [s.team, s.model, num(s.cost), num(s.cheapest_compliant), num(s.saving), num(s.calls),
+    fill('savings-table', rows, s => [s.team, s.model, num(s.cost), num(s.compared_cost), num(s.cheapest_compliant), num(s.saving), num(s.calls),
       num(s.calls_without_alternative), s.currency]);
   }
 
@@ -126,9 +126,22 @@
     views.forEach(v => { document.getElementById('view-' + v).hidden = true; });
   }
 
+  function feedHealth(h) {
+    const w = document.getElementById('feed-warning');
+    const problems = [];
+    if (h.feed_ok === false) { problems.push('Kafka cannot be read right now (' + h.feed_error + '): what is shown may be out of date.'); }
+    if (h.undecodable > 0) { problems.push(h.undecodable + ' records could not be read: totals are partial.'); }
+    const d = h.dropped || {};
+    if ((d.rollups || 0) + (d.violations || 0) + (d.dead_letters || 0) > 0) { problems.push('The oldest records were dropped to stay within memory.'); }
+    w.textContent = problems.join(' ');
+    w.hidden = problems.length === 0;
+  }
+
   async function poll() {
     try {
-      const v = (await api('/api/version')).version;
+      const h = await api('/api/version');
+      feedHealth(h);
+      const v = h.version;
       if (v !== version) { version = v; await render(); }
     } catch (e) {
       // shown by render or the login form

@@ -44,18 +44,47 @@ final class ConsoleCommand implements Callable<Integer> {
             description = "Token hashes and roles (LLM_AUDIT_CONSOLE_TOKENS), made by 'llm-audit console new-token'.")
     Path tokens;
 
+    @Option(names = "--http-config", paramLabel = "FILE",
+            description = {"Listener settings (properties) console.<key>: tls.keystore, tls.keystore.type (PKCS12|PEM), tls.keystore.password,",
+                    "tls.key, idle.timeout, max.connections, ... (see http/README.md). Environment: LLM_AUDIT_CONSOLE_HTTP_<KEY>.",
+                    "TLS is required when binding to anything but a loopback address."})
+    Path httpConfig;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        Map<String, ConsoleServer.Role> known = tokens == null ? Map.of() : ConsoleServer.loadTokens(tokens);
+        Map<String, ConsoleServer.Role> known;
+        dev.llmaudit.http.ListenerSettings listener;
+        try {
+            known = tokens == null ? Map.of() : ConsoleServer.loadTokens(tokens);
+            Map<String, String> http = new java.util.HashMap<>();
+            if (httpConfig != null) {
+                Properties props = new Properties();
+                try (var in = Files.newInputStream(httpConfig)) {
+                    props.load(in);
+                }
+                for (String k : props.stringPropertyNames()) {
+                    if (!k.startsWith("console.")) {
+                        throw new IllegalArgumentException(httpConfig + ": unknown setting \"" + k + "\" (use console.<key>)");
+                    }
+                    http.put(k, props.getProperty(k));
+                }
+            }
+            listener = dev.llmaudit.http.ListenerSettings.api("console", host, port).bind("console.", http, System.getenv(),
+                    "LLM_AUDIT_CONSOLE_HTTP_").withPort(host, port);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            err.println("llm-audit console: " + e.getMessage());
+            return 2;
+        }
         Properties client = new Properties();
         client.putAll(cluster.kafkaClient());
         client.put("bootstrap.servers", cluster.bootstrap);
         SchemaRegistryClient registry = new SchemaRegistryClient(RegistryConfig.fromMap(Map.copyOf(cluster.registry())));
         ConsoleData data = new ConsoleData();
         try (ConsoleFeed feed = new ConsoleFeed(client, registry, topics(), data);
-             ConsoleServer server = ConsoleServer.start(data, known, host, port)) {
-            err.println("llm-audit console: http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + "/"
+             ConsoleServer server = ConsoleServer.start(data, known, listener, feed::health)) {
+            err.println("llm-audit console: " + (listener.tls() == null ? "http" : "https") + "://" + (host.contains(":") ? "[" + host + "]" : host)
+                    + ":" + server.port() + "/"
                     + (known.isEmpty() ? " (no token needed on this loopback address)" : " (" + known.size() + " token(s))"));
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
@@ -63,6 +92,9 @@ final class ConsoleCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             err.println("llm-audit console: " + e.getMessage());
             return 2;
+        } catch (IllegalStateException e) {
+            err.println("llm-audit console: cannot listen on " + host + ":" + port + " (" + e.getMessage() + "); is it in use? try --port");
+            return 1;
         }
         return 0;
     }

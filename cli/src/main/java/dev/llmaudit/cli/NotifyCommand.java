@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
 @Command(name = "notify", mixinStandardHelpOptions = true,
         description = {"Follow violations and budget threshold crossings (llm.violations) and post them to webhooks: generic JSON",
                 "signed with HMAC-SHA256, or Slack messages; filters by severity, policy, tenant and kind. At most one post per",
-                "violation id, also across restarts (offsets committed once a record's posts are done); retries with backoff;",
+                "violation id and webhook, also across restarts (offsets committed once a record's posts are done; a stop in the",
+                "middle of a record's posts repeats them on the next start, same X-LlmAudit-Delivery id); retries with backoff;",
                 "what cannot be delivered is logged and kept as a dead letter (stage notify) on the dead-letter topic.",
                 "Example config: see the cli README, section notify."})
 final class NotifyCommand implements Callable<Integer> {
@@ -100,7 +101,10 @@ final class NotifyCommand implements Callable<Integer> {
             consumer.put("enable.auto.commit", "false");
             consumer.put("auto.offset.reset", cfg.start());
             consumer.put("isolation.level", "read_committed");
-            consumer.put("max.poll.records", "50"); // a slow webhook holds a batch: keep it small against max.poll.interval.ms
+            // One record per poll, and a poll interval above the longest one record can take (every webhook out of
+            // attempts): a slow receiver never costs the notifier its place in the group.
+            consumer.put("max.poll.records", "1");
+            consumer.put("max.poll.interval.ms", Long.toString(Math.max(300_000L, cfg.worstCasePerRecord().plusMinutes(1).toMillis())));
             Properties producer = new Properties();
             producer.putAll(client);
             producer.put("acks", "all");

@@ -138,6 +138,7 @@ class NotifyIT {
                 producer.send(new ProducerRecord<>(topic, v.getViolationId(), v)).get();
             }
             raw.send(new ProducerRecord<>(topic, "garbage", "not avro at all".getBytes(StandardCharsets.UTF_8))).get();
+            raw.send(new ProducerRecord<>(topic, "tombstone", (byte[]) null)).get();
         }
 
         NotifyCommand.Running first = NotifyCommand.Running.start(cfg, client, registryClient, topic, dlq);
@@ -149,8 +150,8 @@ class NotifyIT {
             }
         });
         t.start();
-        await(() -> first.notifier().stats().violations() == 5 && posts.size() == 4 && first.notifier().stats().deadLetters() == 2,
-                "5 violations read, 4 posts, 2 dead letters; stats " + first.notifier().stats());
+        await(() -> first.notifier().stats().violations() == 5 && posts.size() == 4 && first.notifier().stats().deadLetters() == 3,
+                "5 violations read, 4 posts, 3 dead letters; stats " + first.notifier().stats());
         first.notifier().stop();
         t.join(30_000);
         first.close();
@@ -176,11 +177,13 @@ class NotifyIT {
 
         List<DeadLetter> dead = dev.llmaudit.cli.local.TopicReader.readAll(client, registryClient, dlq, DeadLetter.class).stream()
                 .map(r -> r.value()).toList();
-        assertThat(dead).hasSize(2);
+        assertThat(dead).hasSize(3);
+        assertThat(dead).filteredOn(d -> d.getErrorClass().equals("EmptyRecord")).hasSize(1);
         DeadLetter refused = dead.stream().filter(d -> d.getStage().equals("notify")).findFirst().orElseThrow();
         assertThat(refused.getErrorMessage()).contains("webhook partner").contains("HTTP 400").contains("not retried");
         assertThat(refused.getSourceTopic()).isEqualTo(topic);
-        DeadLetter undecodable = dead.stream().filter(d -> d.getStage().equals("deserialize")).findFirst().orElseThrow();
+        DeadLetter undecodable = dead.stream().filter(d -> d.getStage().equals("deserialize") && d.getOriginalValue() != null)
+                .findFirst().orElseThrow();
         assertThat(new String(undecodable.getOriginalValue().array(), StandardCharsets.UTF_8)).isEqualTo("not avro at all");
 
         // Restarted with the same group: nothing already handled is posted again; a new violation is.

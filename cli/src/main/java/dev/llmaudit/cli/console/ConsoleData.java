@@ -29,10 +29,35 @@ public final class ConsoleData {
     public static final int MAX_VIOLATIONS = 10_000;
     public static final int MAX_DEAD_LETTERS = 2_000;
 
-    private final Map<String, UsageRollup> rollups = new HashMap<>();
+    public static final int MAX_BUDGETS = 10_000;
+    /** Dead-letter reasons are cut to this: a reason, not the record. */
+    public static final int MAX_REASON = 500;
+
+    /** What the pages use of a rollup: a few fields, not the record (200,000 of these are tens of MB, not half a GB). */
+    record RollupView(Instant start, String cloud, String team, String model, BigDecimal cost, String currency, boolean isFinal,
+                      BigDecimal alternative, BigDecimal saving, long calls, long unpriced) {
+        static RollupView of(UsageRollup r) {
+            return new RollupView(r.getChargePeriodStart(), r.getXCloud() == null ? null : r.getXCloud().name(), r.getXTeam(), r.getXModel(),
+                    r.getListCost().getAmount(), r.getListCost().getCurrency(), r.getXIsFinal(),
+                    r.getXCheapestAlternativeCost() == null ? null : r.getXCheapestAlternativeCost().getAmount(),
+                    r.getXPotentialSaving() == null ? null : r.getXPotentialSaving().getAmount(), r.getXRequestCount(), r.getXUnpricedCount());
+        }
+    }
+
+    /** A dead letter as the page shows it: where, when, why; not the record's bytes. */
+    public record DeadLetterView(Instant failedAt, String stage, String error, String reason, String source) {
+        static DeadLetterView of(DeadLetter d) {
+            String reason = d.getErrorMessage() == null ? "" : d.getErrorMessage();
+            return new DeadLetterView(d.getFailedAt(), d.getStage(), d.getErrorClass(),
+                    reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) + "..." : reason,
+                    d.getSourceTopic() + "/" + d.getSourcePartition() + "@" + d.getSourceOffset());
+        }
+    }
+
+    private final Map<String, RollupView> rollups = new HashMap<>();
     private final Map<String, BudgetStatus> budgets = new HashMap<>();
     private final Deque<PolicyViolation> violations = new ArrayDeque<>();
-    private final Deque<DeadLetter> deadLetters = new ArrayDeque<>();
+    private final Deque<DeadLetterView> deadLetters = new ArrayDeque<>();
     private long version;
     private long droppedRollups;
     private long droppedViolations;
@@ -42,14 +67,23 @@ public final class ConsoleData {
         return version;
     }
 
+    /** Forgets everything (the feed reads the topics again from their start). */
+    public synchronized void clear() {
+        rollups.clear();
+        budgets.clear();
+        violations.clear();
+        deadLetters.clear();
+        version++;
+    }
+
     public synchronized void rollup(String key, UsageRollup r) {
         if (r == null || r.getXGranularity() == null || !r.getXGranularity().name().equals("hour")) {
             return; // hourly rows only: daily ones would count the same spend twice
         }
-        rollups.put(key, r);
+        rollups.put(key, RollupView.of(r));
         if (rollups.size() > MAX_ROLLUPS) {
             // The oldest tenth of the windows in one pass, rather than a scan per new record at capacity.
-            List<String> oldest = rollups.entrySet().stream().sorted(Comparator.comparing(e -> e.getValue().getChargePeriodStart()))
+            List<String> oldest = rollups.entrySet().stream().sorted(Comparator.comparing(e -> e.getValue().start()))
                     .limit(MAX_ROLLUPS / 10).map(Map.Entry::getKey).toList();
             oldest.forEach(rollups::remove);
             droppedRollups += oldest.size();
@@ -60,6 +94,10 @@ public final class ConsoleData {
     public synchronized void budget(String key, BudgetStatus b) {
         if (b != null) {
             budgets.put(key, b);
+            if (budgets.size() > MAX_BUDGETS) {
+                String oldest = budgets.entrySet().stream().min(Comparator.comparing(e -> e.getValue().getPeriodStart())).orElseThrow().getKey();
+                budgets.remove(oldest);
+            }
             version++;
         }
     }
@@ -74,7 +112,7 @@ public final class ConsoleData {
     }
 
     public synchronized void deadLetter(DeadLetter d) {
-        deadLetters.addFirst(d);
+        deadLetters.addFirst(DeadLetterView.of(d));
         if (deadLetters.size() > MAX_DEAD_LETTERS) {
             deadLetters.removeLast();
             droppedDeadLetters++;
@@ -82,23 +120,22 @@ public final class ConsoleData {
         version++;
     }
 
-    /** One point of a spend series: the hour, the dimension's value, exact list cost. */
-    public record SpendPoint(Instant hour, String key, BigDecimal cost, String currency, boolean provisional) {}
+    /** One point of a spend series: the hour, the dimension's value, exact list cost, and calls with no price (not in the cost). */
+    public record SpendPoint(Instant hour, String key, BigDecimal cost, String currency, boolean provisional, long unpricedCalls) {}
 
     /** Hourly list cost by cloud, team or model (latest revisions plus corrections), oldest first. */
     public synchronized List<SpendPoint> spend(String by) {
         Map<String, SpendPoint> sums = new TreeMap<>();
-        for (UsageRollup r : rollups.values()) {
+        for (RollupView r : rollups.values()) {
             String key = switch (by) {
-                case "team" -> r.getXTeam() == null ? "(no team)" : r.getXTeam();
-                case "model" -> r.getXModel() == null ? "(no model)" : r.getXModel();
-                default -> r.getXCloud() == null ? "(unknown)" : r.getXCloud().name();
+                case "team" -> r.team() == null ? "(no team)" : r.team();
+                case "model" -> r.model() == null ? "(no model)" : r.model();
+                default -> r.cloud() == null ? "(unknown)" : r.cloud();
             };
-            String id = r.getChargePeriodStart() + "|" + key + "|" + r.getListCost().getCurrency();
+            String id = r.start() + "|" + key + "|" + r.currency();
             SpendPoint p = sums.get(id);
-            BigDecimal cost = r.getListCost().getAmount();
-            sums.put(id, new SpendPoint(r.getChargePeriodStart(), key, p == null ? cost : p.cost().add(cost), r.getListCost().getCurrency(),
-                    (p != null && p.provisional()) || !r.getXIsFinal()));
+            sums.put(id, new SpendPoint(r.start(), key, p == null ? r.cost() : p.cost().add(r.cost()), r.currency(),
+                    (p != null && p.provisional()) || !r.isFinal(), (p == null ? 0 : p.unpricedCalls()) + r.unpriced()));
         }
         return new ArrayList<>(sums.values());
     }
@@ -116,34 +153,38 @@ public final class ConsoleData {
         return new ArrayList<>(newest.values());
     }
 
-    /** What the usage cost, and what the cheapest compliant route would have cost, per team and model. */
-    public record Saving(String team, String model, String currency, BigDecimal cost, BigDecimal alternative, BigDecimal saving,
-                         long calls, long withoutAlternative) {}
+    /**
+     * What the usage cost, and what the cheapest compliant route would have cost, per team and model. The
+     * comparison covers only the windows that have an alternative ({@code comparedCost} against
+     * {@code alternative}); {@code cost} is everything, so the two are never mixed.
+     */
+    public record Saving(String team, String model, String currency, BigDecimal cost, BigDecimal comparedCost, BigDecimal alternative,
+                         BigDecimal saving, long calls, long withoutAlternative) {}
 
     public synchronized List<Saving> savings() {
         Map<String, Saving> out = new TreeMap<>();
-        for (UsageRollup r : rollups.values()) {
-            String team = r.getXTeam() == null ? "(no team)" : r.getXTeam();
-            String model = r.getXModel() == null ? "(no model)" : r.getXModel();
-            String id = team + "|" + model + "|" + r.getListCost().getCurrency();
-            Saving s = out.getOrDefault(id, new Saving(team, model, r.getListCost().getCurrency(), BigDecimal.ZERO, BigDecimal.ZERO,
+        for (RollupView r : rollups.values()) {
+            String team = r.team() == null ? "(no team)" : r.team();
+            String model = r.model() == null ? "(no model)" : r.model();
+            String id = team + "|" + model + "|" + r.currency();
+            Saving s = out.getOrDefault(id, new Saving(team, model, r.currency(), BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO,
                     BigDecimal.ZERO, 0, 0));
-            boolean known = r.getXCheapestAlternativeCost() != null;
-            BigDecimal cost = r.getListCost().getAmount();
-            out.put(id, new Saving(team, model, s.currency(), s.cost().add(cost),
-                    known ? s.alternative().add(r.getXCheapestAlternativeCost().getAmount()) : s.alternative(),
-                    known && r.getXPotentialSaving() != null ? s.saving().add(r.getXPotentialSaving().getAmount()) : s.saving(),
-                    s.calls() + r.getXRequestCount(), s.withoutAlternative() + (known ? 0 : r.getXRequestCount())));
+            boolean known = r.alternative() != null;
+            out.put(id, new Saving(team, model, s.currency(), s.cost().add(r.cost()), known ? s.comparedCost().add(r.cost()) : s.comparedCost(),
+                    known ? s.alternative().add(r.alternative()) : s.alternative(),
+                    known && r.saving() != null ? s.saving().add(r.saving()) : s.saving(),
+                    s.calls() + r.calls(), s.withoutAlternative() + (known ? 0 : r.calls())));
         }
         return new ArrayList<>(out.values());
     }
 
+    /** Newest first by detection time (partitions are read in any order). */
     public synchronized List<PolicyViolation> violations(Predicate<PolicyViolation> filter, int limit) {
-        return violations.stream().filter(filter).limit(limit).toList();
+        return violations.stream().filter(filter).sorted(Comparator.comparing(PolicyViolation::getDetectedAt).reversed()).limit(limit).toList();
     }
 
-    public synchronized List<DeadLetter> deadLetters(int limit) {
-        return deadLetters.stream().limit(limit).toList();
+    public synchronized List<DeadLetterView> deadLetters(int limit) {
+        return deadLetters.stream().sorted(Comparator.comparing(DeadLetterView::failedAt).reversed()).limit(limit).toList();
     }
 
     /** What was dropped to stay bounded: shown so nobody mistakes a window for the whole. */

@@ -31,9 +31,14 @@ public final class ConsoleFeed implements AutoCloseable {
     /** The topics to show. */
     public record Topics(String rollups, String budgets, String violations, String dlq) {}
 
+    /** How reading goes: shown by the page, so a stale or partial view never looks live. */
+    public record Health(boolean ok, String error, long undecodable, java.time.Instant lastRead) {}
+
     private final Thread thread;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile long undecodable;
+    private volatile String error;
+    private volatile java.time.Instant lastRead;
 
     public ConsoleFeed(Properties client, SchemaRegistryClient registry, Topics topics, ConsoleData data) {
         Properties p = new Properties();
@@ -46,56 +51,24 @@ public final class ConsoleFeed implements AutoCloseable {
         ConfluentAvroDeserializer<PolicyViolation> violations = new ConfluentAvroDeserializer<>(registry, PolicyViolation.class);
         ConfluentAvroDeserializer<DeadLetter> dead = new ConfluentAvroDeserializer<>(registry, DeadLetter.class);
         thread = new Thread(() -> {
-            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-                List<TopicPartition> assigned = new ArrayList<>();
-                long lookedAt = 0;
-                while (running.get()) {
-                    if (System.nanoTime() - lookedAt > Duration.ofSeconds(10).toNanos()) {
-                        lookedAt = System.nanoTime();
-                        List<TopicPartition> all = new ArrayList<>();
-                        for (String t : List.of(topics.rollups(), topics.budgets(), topics.violations(), topics.dlq())) {
-                            var infos = c.listTopics(Duration.ofSeconds(10)).get(t);
-                            if (infos != null) {
-                                infos.forEach(i -> all.add(new TopicPartition(t, i.partition())));
-                            }
-                        }
-                        if (!all.equals(assigned)) {
-                            List<TopicPartition> added = all.stream().filter(tp -> !assigned.contains(tp)).toList();
-                            assigned.clear();
-                            assigned.addAll(all);
-                            c.assign(assigned); // partitions already read keep their positions
-                            c.seekToBeginning(added);
-                        }
+            long backoff = 1_000;
+            while (running.get()) {
+                try {
+                    read(p, topics, data, rollups, budgets, violations, dead);
+                    return;
+                } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // Kafka away or a topic listing timed out: say so on the page, wait, read again from the start.
+                    error = e.getClass().getSimpleName() + ": " + e.getMessage();
+                    LOG.warn("The console cannot read Kafka ({}); trying again in {} s", error, backoff / 1000);
+                    try {
+                        Thread.sleep(backoff);
+                    } catch (InterruptedException ie) {
+                        return;
                     }
-                    if (assigned.isEmpty()) {
-                        Thread.sleep(500);
-                        continue;
-                    }
-                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                        if (r.value() == null) {
-                            continue;
-                        }
-                        try {
-                            String t = r.topic();
-                            if (t.equals(topics.rollups())) {
-                                data.rollup(r.key(), rollups.deserialize(t, r.value()));
-                            } else if (t.equals(topics.budgets())) {
-                                data.budget(r.key(), budgets.deserialize(t, r.value()));
-                            } else if (t.equals(topics.violations())) {
-                                data.violation(violations.deserialize(t, r.value()));
-                            } else if (t.equals(topics.dlq())) {
-                                data.deadLetter(dead.deserialize(t, r.value()));
-                            }
-                        } catch (RuntimeException e) {
-                            undecodable++;
-                            LOG.debug("Skipping an undecodable record at {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
-                        }
-                    }
+                    backoff = Math.min(backoff * 2, 30_000);
                 }
-            } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
-                // closing
-            } catch (RuntimeException e) {
-                LOG.error("The console stopped reading Kafka: {}", e.toString());
             }
         }, "console-feed");
         thread.setDaemon(true);
@@ -104,6 +77,68 @@ public final class ConsoleFeed implements AutoCloseable {
 
     public long undecodable() {
         return undecodable;
+    }
+
+    public Health health() {
+        return new Health(error == null, error, undecodable, lastRead);
+    }
+
+    private void read(Properties p, Topics topics, ConsoleData data, ConfluentAvroDeserializer<UsageRollup> rollups,
+                      ConfluentAvroDeserializer<BudgetStatus> budgets, ConfluentAvroDeserializer<PolicyViolation> violations,
+                      ConfluentAvroDeserializer<DeadLetter> dead) throws InterruptedException {
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> assigned = new ArrayList<>();
+            long lookedAt = 0;
+            data.clear(); // read again from the start: what was shown is rebuilt, not doubled
+            while (running.get()) {
+                if (System.nanoTime() - lookedAt > Duration.ofSeconds(10).toNanos()) {
+                    lookedAt = System.nanoTime();
+                    List<TopicPartition> all = new ArrayList<>();
+                    var listed = c.listTopics(Duration.ofSeconds(10));
+                    for (String t : List.of(topics.rollups(), topics.budgets(), topics.violations(), topics.dlq())) {
+                        var infos = listed.get(t);
+                        if (infos != null) {
+                            infos.forEach(i -> all.add(new TopicPartition(t, i.partition())));
+                        }
+                    }
+                    if (!all.equals(assigned)) {
+                        List<TopicPartition> added = all.stream().filter(tp -> !assigned.contains(tp)).toList();
+                        assigned.clear();
+                        assigned.addAll(all);
+                        c.assign(assigned); // partitions already read keep their positions
+                        c.seekToBeginning(added);
+                    }
+                }
+                if (assigned.isEmpty()) {
+                    error = null;
+                    Thread.sleep(500);
+                    continue;
+                }
+                var records = c.poll(Duration.ofMillis(500));
+                error = null;
+                lastRead = java.time.Instant.now();
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    if (r.value() == null) {
+                        continue;
+                    }
+                    try {
+                        String t = r.topic();
+                        if (t.equals(topics.rollups())) {
+                            data.rollup(r.key(), rollups.deserialize(t, r.value()));
+                        } else if (t.equals(topics.budgets())) {
+                            data.budget(r.key(), budgets.deserialize(t, r.value()));
+                        } else if (t.equals(topics.violations())) {
+                            data.violation(violations.deserialize(t, r.value()));
+                        } else if (t.equals(topics.dlq())) {
+                            data.deadLetter(dead.deserialize(t, r.value()));
+                        }
+                    } catch (RuntimeException e) {
+                        undecodable++; // shown on the page: totals without these records are partial
+                        LOG.warn("The console skips an undecodable record at {}/{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+                    }
+                }
+            }
+        }
     }
 
     @Override

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmaudit.avro.BudgetStatus;
-import dev.llmaudit.avro.DeadLetter;
 import dev.llmaudit.avro.PolicyViolation;
 import dev.llmaudit.http.Exchange;
 import dev.llmaudit.http.HttpService;
@@ -41,35 +40,62 @@ public final class ConsoleServer implements AutoCloseable {
     private final ConsoleData data;
     private final Map<String, Role> tokens;
     private final HttpService http;
+    private final java.util.function.Supplier<ConsoleFeed.Health> health;
 
-    private ConsoleServer(ConsoleData data, Map<String, Role> tokens, String host, int port) {
+    private ConsoleServer(ConsoleData data, Map<String, Role> tokens, ListenerSettings listener,
+                          java.util.function.Supplier<ConsoleFeed.Health> health) {
         this.data = data;
         this.tokens = tokens;
+        this.health = health;
         Routes routes = Routes.builder()
                 .get("/", ex -> asset(ex, "console/index.html", "text/html; charset=utf-8"))
                 .get("/assets/app.js", ex -> asset(ex, "console/app.js", "text/javascript; charset=utf-8"))
                 .get("/assets/app.css", ex -> asset(ex, "console/app.css", "text/css; charset=utf-8"))
                 .get("/assets/echarts.min.js", ex -> asset(ex, ECHARTS, "text/javascript; charset=utf-8"))
                 .get("/api/me", ex -> api(ex, null, () -> JSON.createObjectNode().put("role", role(ex).name())))
-                .get("/api/version", ex -> api(ex, null, () -> JSON.createObjectNode().put("version", data.version())))
+                .get("/api/version", ex -> api(ex, null, this::version))
                 .get("/api/spend", ex -> api(ex, Role.finance, () -> spend(ex.query("by"))))
                 .get("/api/budgets", ex -> api(ex, Role.finance, this::budgets))
                 .get("/api/savings", ex -> api(ex, Role.finance, this::savings))
                 .get("/api/violations", ex -> api(ex, Role.security, () -> violations(ex)))
                 .get("/api/dlq", ex -> api(ex, Role.security, this::deadLetters))
                 .notFound("the console serves /, /assets/* and /api/*").build();
-        this.http = HttpService.start(new HttpService.Listener(ListenerSettings.api("console", host, port), routes));
+        this.http = HttpService.start(new HttpService.Listener(listener, routes));
+    }
+
+    /** On a loopback address without TLS, as {@code llm-audit local} and tests run it. */
+    public static ConsoleServer start(ConsoleData data, Map<String, Role> tokens, String host, int port) {
+        return start(data, tokens, ListenerSettings.api("console", host, port), () -> null);
     }
 
     /**
      * @param tokens SHA-256 (hex) of each token -> its role; empty = no authentication, allowed on a loopback host only
+     * @param health the feed's health, shown by the page (null = not known)
      */
-    public static ConsoleServer start(ConsoleData data, Map<String, Role> tokens, String host, int port) {
-        if (tokens.isEmpty() && !loopback(host)) {
-            throw new IllegalArgumentException("the console binds to " + host + ", which is not a loopback address: give --tokens FILE"
-                    + " (llm-audit console new-token --role finance|security|admin --tokens FILE) so that only token holders see the data");
+    public static ConsoleServer start(ConsoleData data, Map<String, Role> tokens, ListenerSettings listener,
+                                      java.util.function.Supplier<ConsoleFeed.Health> health) {
+        if (!loopback(listener.host())) {
+            if (tokens.isEmpty()) {
+                throw new IllegalArgumentException("the console binds to " + listener.host() + ", which is not a loopback address: give --tokens"
+                        + " FILE (llm-audit console new-token --role finance|security|admin --tokens FILE) so that only token holders see the data");
+            }
+            if (listener.tls() == null) {
+                throw new IllegalArgumentException("the console binds to " + listener.host() + " without TLS: tokens would cross the network"
+                        + " in clear; give console.tls.keystore in --http-config (or LLM_AUDIT_CONSOLE_HTTP_TLS_KEYSTORE)");
+            }
         }
-        return new ConsoleServer(data, Map.copyOf(tokens), host, port);
+        return new ConsoleServer(data, Map.copyOf(tokens), listener, health);
+    }
+
+    private ObjectNode version() {
+        ObjectNode o = JSON.createObjectNode().put("version", data.version());
+        ConsoleFeed.Health h = health.get();
+        if (h != null) {
+            o.put("feed_ok", h.ok()).put("feed_error", h.error()).put("undecodable", h.undecodable())
+                    .put("last_read", h.lastRead() == null ? null : h.lastRead().toString());
+        }
+        o.set("dropped", JSON.valueToTree(data.dropped()));
+        return o;
     }
 
     static boolean loopback(String host) {
@@ -108,7 +134,24 @@ public final class ConsoleServer implements AutoCloseable {
         Object get() throws IOException;
     }
 
+    /**
+     * Without tokens every visitor is admin, so the request must name this machine: a page elsewhere that
+     * points its own host name at 127.0.0.1 (DNS rebinding) sends its own name and is refused.
+     */
+    private boolean localHostHeader(Exchange ex) {
+        String host = ex.header("Host");
+        if (host == null) {
+            return false;
+        }
+        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host.contains(":") ? host.substring(0, host.indexOf(':')) : host;
+        return Set.of("127.0.0.1", "localhost", "[::1]").contains(name.toLowerCase(Locale.ROOT));
+    }
+
     private void api(Exchange ex, Role needed, Body body) {
+        if (tokens.isEmpty() && !localHostHeader(ex)) {
+            ex.json(403, Exchange.error("without tokens the console answers only requests for 127.0.0.1 or localhost"));
+            return;
+        }
         Role role = role(ex);
         if (role == null) {
             ex.header("WWW-Authenticate", "Bearer").json(401, Exchange.error("a console token is needed: Authorization: Bearer <token>"));
@@ -133,7 +176,7 @@ public final class ConsoleServer implements AutoCloseable {
                 ex.json(404, Exchange.error("missing asset " + resource));
                 return;
             }
-            ex.header("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:")
+            ex.header("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
                     .header("X-Content-Type-Options", "nosniff").respond(200, type, in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -148,7 +191,7 @@ public final class ConsoleServer implements AutoCloseable {
         ArrayNode out = JSON.createArrayNode();
         for (ConsoleData.SpendPoint p : data.spend(dimension)) {
             out.addObject().put("hour", p.hour().toString()).put("key", p.key()).put("cost", p.cost().stripTrailingZeros().toPlainString())
-                    .put("currency", p.currency()).put("provisional", p.provisional());
+                    .put("currency", p.currency()).put("provisional", p.provisional()).put("unpriced_calls", p.unpricedCalls());
         }
         return out;
     }
@@ -173,6 +216,7 @@ public final class ConsoleServer implements AutoCloseable {
         for (ConsoleData.Saving s : data.savings()) {
             out.addObject().put("team", s.team()).put("model", s.model()).put("currency", s.currency())
                     .put("cost", s.cost().stripTrailingZeros().toPlainString())
+                    .put("compared_cost", s.comparedCost().stripTrailingZeros().toPlainString())
                     .put("cheapest_compliant", s.alternative().stripTrailingZeros().toPlainString())
                     .put("saving", s.saving().stripTrailingZeros().toPlainString()).put("calls", s.calls())
                     .put("calls_without_alternative", s.withoutAlternative());
@@ -193,6 +237,9 @@ public final class ConsoleServer implements AutoCloseable {
             throw new IllegalArgumentException("since must be an instant such as 2026-12-01T00:00:00Z, got " + since);
         }
         List<String> order = List.of("info", "low", "medium", "high", "critical");
+        if (!blank(severity) && !order.contains(severity)) {
+            throw new IllegalArgumentException("severity must be one of " + order + ", got " + severity);
+        }
         Predicate<PolicyViolation> filter = v -> (blank(severity) || order.indexOf(v.getSeverity().name()) >= order.indexOf(severity))
                 && (blank(policy) || policy.equals(v.getPolicyId())) && (blank(tenant) || tenant.equals(v.getTenant()))
                 && (blank(cloud) || (v.getCloud() != null && cloud.equals(v.getCloud().name())))
@@ -213,9 +260,9 @@ public final class ConsoleServer implements AutoCloseable {
 
     private ArrayNode deadLetters() {
         ArrayNode out = JSON.createArrayNode();
-        for (DeadLetter d : data.deadLetters(500)) {
-            out.addObject().put("failed_at", d.getFailedAt().toString()).put("stage", d.getStage()).put("error", d.getErrorClass())
-                    .put("reason", d.getErrorMessage()).put("source", d.getSourceTopic() + "/" + d.getSourcePartition() + "@" + d.getSourceOffset());
+        for (ConsoleData.DeadLetterView d : data.deadLetters(500)) {
+            out.addObject().put("failed_at", d.failedAt().toString()).put("stage", d.stage()).put("error", d.error())
+                    .put("reason", d.reason()).put("source", d.source());
         }
         return out;
     }
@@ -227,6 +274,10 @@ public final class ConsoleServer implements AutoCloseable {
     /** Reads {@code <sha256> <role>} lines (comments with #). */
     public static Map<String, Role> loadTokens(java.nio.file.Path file) throws IOException {
         Map<String, Role> out = new java.util.HashMap<>();
+        if (!java.nio.file.Files.isReadable(file)) {
+            throw new IllegalArgumentException(file + ": no such tokens file (make one with llm-audit console new-token --role ... --tokens "
+                    + file + ")");
+        }
         int n = 0;
         for (String line : java.nio.file.Files.readAllLines(file)) {
             n++;
@@ -243,6 +294,9 @@ public final class ConsoleServer implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(file + ":" + n + ": expected '<sha256 hex> finance|security|admin'");
             }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no tokens in it; an empty file would mean no authentication");
         }
         return out;
     }

@@ -139,7 +139,14 @@ public final class LocalCommand implements Callable<Integer> {
                 stack.consoleFeed = new dev.llmaudit.cli.console.ConsoleFeed(client, registry, new dev.llmaudit.cli.console.ConsoleFeed.Topics(
                         dev.llmaudit.jobs.PipelineTopics.defaults().rollups(), stack.topics.budgetStatus(), stack.topics.violations(),
                         stack.topics.dlq()), data);
-                stack.console = dev.llmaudit.cli.console.ConsoleServer.start(data, java.util.Map.of(), "127.0.0.1", consolePort);
+                try {
+                    stack.console = dev.llmaudit.cli.console.ConsoleServer.start(data, java.util.Map.of(),
+                            dev.llmaudit.http.ListenerSettings.api("console", "127.0.0.1", consolePort), stack.consoleFeed::health);
+                } catch (IllegalStateException e) {
+                    err.println("llm-audit local: the web console cannot listen on 127.0.0.1:" + consolePort + " (" + e.getMessage()
+                            + "); use --console-port 0 for any free port, or -1 for no console");
+                    return 1;
+                }
             }
             banner(o, stack);
             Ingest ingest = new Ingest();

@@ -22,11 +22,11 @@ import org.slf4j.LoggerFactory;
  * Follows {@code llm.violations} (policy violations and budget threshold crossings) and posts each
  * to the webhooks that want it.
  *
- * <p>At most one post per violation id: each record's offset is committed (synchronously) as soon as
- * its posts are done, so a restarted notifier resumes after the last record it finished; ids seen
- * again in the topic (a replayed copy) are skipped. The one window left is a crash between a
- * receiver's 2xx and that commit: that single post can come again, with the same
- * {@code X-LlmAudit-Delivery} id for the receiver to drop. A post that fails for good (refused, or
+ * <p>One post per violation id and webhook: each record's offset is committed (synchronously) as
+ * soon as its posts are done, so a restarted notifier resumes after the last record it finished;
+ * copies of an id already seen in this run are skipped. What is left: a crash or stop while a
+ * record's posts are in progress repeats that record's posts on the next start (to the webhooks
+ * that already got it too), with the same {@code X-LlmAudit-Delivery} id for receivers to drop. A post that fails for good (refused, or
  * out of attempts) is logged and kept as a dead letter (stage {@code notify}, the webhook's name and
  * the failure in the reason) on the dead-letter topic; the notifier goes on with the next record.
  * A record that is not a violation is a dead letter too, never a crash.
@@ -86,7 +86,12 @@ public final class Notifier {
                     return; // not committed: handled by whoever resumes
                 }
                 handle(r);
-                source.commit(Map.of(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1)));
+                try {
+                    source.commit(Map.of(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1)));
+                } catch (org.apache.kafka.clients.consumer.CommitFailedException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+                    // The partition moved to another member: it resumes from the last commit (this record may be posted again).
+                    LOG.warn("Could not commit after {} ({}); the partition's new owner resumes from the last commit", r.offset(), e.toString());
+                }
             }
         }
     }
@@ -100,12 +105,25 @@ public final class Notifier {
     }
 
     private void handle(ConsumerRecord<String, byte[]> r) throws InterruptedException {
-        PolicyViolation v;
-        try {
-            v = decode.apply(r.value());
-        } catch (RuntimeException e) {
-            deadLetter(r, "deserialize", e.getClass().getSimpleName(), DeadLetters.reason(e));
+        if (r.value() == null) {
+            deadLetter(r, "deserialize", "EmptyRecord", "a record without a value (a tombstone?) on the violations topic");
             return;
+        }
+        PolicyViolation v = null;
+        for (int attempt = 1; v == null; attempt++) {
+            try {
+                v = decode.apply(r.value());
+            } catch (RuntimeException e) {
+                if (!unreachable(e) || attempt == 24 || !running.get()) {
+                    if (unreachable(e)) {
+                        throw e; // the registry is still away: stop without committing; the record waits for the next start
+                    }
+                    deadLetter(r, "deserialize", e.getClass().getSimpleName(), DeadLetters.reason(e));
+                    return;
+                }
+                LOG.warn("Cannot reach the schema registry to read a violation ({}); trying again in 5 s", e.toString());
+                Thread.sleep(5_000);
+            }
         }
         synchronized (this) {
             violations++;
@@ -132,6 +150,16 @@ public final class Notifier {
                 deadLetter(r, "notify", "WebhookFailed", "webhook " + w.name() + " (" + w.url().getHost() + "): " + o.failure());
             }
         }
+    }
+
+    /** A registry or network failure (the record may be fine), as opposed to bytes that are not a violation. */
+    static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException || t instanceof java.net.http.HttpTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> r, String stage, String error, String reason) {

@@ -43,6 +43,17 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * are errors naming the webhook and the key.
  */
 public record NotifyConfig(String groupId, String start, Retry retry, List<Webhook> webhooks) {
+    /**
+     * The longest one record can take: every webhook out of attempts, each attempt timing out and
+     * followed by the longest pause. The consumer's poll interval is set above it, so a slow receiver
+     * never costs the notifier its place in the group (which would hand the record to another run).
+     */
+    public Duration worstCasePerRecord() {
+        Duration perHook = webhooks.stream().map(Webhook::timeout).max(Duration::compareTo).orElse(Duration.ZERO)
+                .plus(retry.maxBackoff()).multipliedBy(retry.attempts());
+        return perHook.multipliedBy(webhooks.size());
+    }
+
     public enum Format { json, slack }
 
     public record Retry(int attempts, Duration initialBackoff, Duration maxBackoff) {}
@@ -98,9 +109,14 @@ public record NotifyConfig(String groupId, String start, Retry retry, List<Webho
                 throw new IllegalArgumentException(where + ".name: required and unique");
             }
             String url = text(h.get("url"), where + ".url", env);
-            URI uri = url == null ? null : URI.create(url);
+            URI uri;
+            try {
+                uri = url == null ? null : new URI(url);
+            } catch (java.net.URISyntaxException e) {
+                uri = null; // the message must not repeat the URL: a Slack webhook URL is a secret
+            }
             if (uri == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
-                throw new IllegalArgumentException(where + ".url: an http(s) URL is required");
+                throw new IllegalArgumentException(where + ".url: an http(s) URL with a host is required");
             }
             Format format;
             try {
@@ -116,8 +132,26 @@ public record NotifyConfig(String groupId, String start, Retry retry, List<Webho
                     throw new IllegalArgumentException(where + ".min.severity: one of info, low, medium, high, critical");
                 }
             }
-            out.add(new Webhook(name, uri, format, text(h.get("secret"), where + ".secret", env), min, set(h.get("policies")),
-                    set(h.get("tenants")), set(h.get("kinds")), duration(h.containsKey("timeout") ? h.get("timeout") : "10s", where + ".timeout")));
+            String secret = text(h.get("secret"), where + ".secret", env);
+            if (secret != null && secret.isEmpty()) {
+                throw new IllegalArgumentException(where + ".secret: empty (an unset variable?); leave the key out for unsigned posts");
+            }
+            Set<String> kinds = set(h.get("kinds"));
+            if (kinds != null) {
+                for (String k : kinds) {
+                    try {
+                        dev.llmaudit.avro.PolicyKind.valueOf(k);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(where + ".kinds: unknown kind " + k + " (known: "
+                                + java.util.Arrays.toString(dev.llmaudit.avro.PolicyKind.values()) + ")");
+                    }
+                }
+            }
+            Duration timeout = duration(h.containsKey("timeout") ? h.get("timeout") : "10s", where + ".timeout");
+            if (timeout.isZero() || timeout.compareTo(Duration.ofMinutes(2)) > 0) {
+                throw new IllegalArgumentException(where + ".timeout: between 1 ms and 2 min, got " + timeout);
+            }
+            out.add(new Webhook(name, uri, format, secret, min, set(h.get("policies")), set(h.get("tenants")), kinds, timeout));
         }
         String group = top.get("group.id") == null ? "llm-audit-notify" : String.valueOf(top.get("group.id"));
         return new NotifyConfig(group, start, r, List.copyOf(out));

@@ -93,10 +93,10 @@ public final class Webhooks {
     static String slack(PolicyViolation v) {
         String where = String.join(" ", nonNull(v.getTenant(), v.getTeam() == null ? null : "team " + v.getTeam(),
                 v.getCloud() == null ? null : v.getCloud().name(), v.getRegion(), v.getModel()));
-        String title = ":rotating_light: *" + v.getSeverity().name().toUpperCase(java.util.Locale.ROOT) + "* " + v.getPolicyId()
+        String title = ":rotating_light: *" + v.getSeverity().name().toUpperCase(java.util.Locale.ROOT) + "* " + escape(v.getPolicyId())
                 + " (" + v.getPolicyKind().name() + ")";
         ObjectNode o = JSON.createObjectNode();
-        o.put("text", v.getSeverity().name() + " " + v.getPolicyId() + ": " + v.getMessage()); // notification fallback
+        o.put("text", escape(v.getSeverity().name() + " " + v.getPolicyId() + ": " + v.getMessage())); // notification fallback
         ArrayNode blocks = o.putArray("blocks");
         blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
                 .put("text", title + "\n" + escape(v.getMessage()));
@@ -110,7 +110,7 @@ public final class Webhooks {
         return java.util.Arrays.stream(parts).filter(p -> p != null && !p.isBlank()).toArray(String[]::new);
     }
 
-    /** Slack's mrkdwn control characters. */
+    /** Slack's control characters: no mention (<!channel>), link or formatting can come from a policy or an event. */
     private static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
@@ -141,12 +141,16 @@ public final class Webhooks {
                 if (w.format() == Format.json && w.secret() != null) {
                     req.header("X-LlmAudit-Timestamp", Long.toString(ts)).header("X-LlmAudit-Signature", "sha256=" + signature(w.secret(), ts, body));
                 }
-                HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<java.io.InputStream> r = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+                String answer;
+                try (java.io.InputStream in = r.body()) {
+                    answer = new String(in.readNBytes(4096), StandardCharsets.UTF_8); // a reason, not whatever the receiver sends
+                }
                 int status = r.statusCode();
                 if (status >= 200 && status < 300) {
                     return new Outcome(true, attempt, null);
                 }
-                failure = "HTTP " + status + excerpt(r.body());
+                failure = "HTTP " + status + excerpt(answer);
                 if (!(status == 408 || status == 425 || status == 429 || status >= 500)) {
                     return new Outcome(false, attempt, failure + " (not retried: the receiver refused this message)");
                 }

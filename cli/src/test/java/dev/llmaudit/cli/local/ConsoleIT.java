@@ -121,6 +121,18 @@ class ConsoleIT {
                 assertThat(get(http, g + "/api/violations", security).statusCode()).isEqualTo(200);
                 assertThat(get(http, g + "/api/budgets", security).statusCode()).isEqualTo(403);
                 assertThat(get(http, g + "/api/violations?since=yesterday", security).statusCode()).as("a bad filter is a 400").isEqualTo(400);
+                assertThat(get(http, g + "/api/violations?severity=urgent", security).statusCode()).isEqualTo(400);
+                assertThat(get(http, g + "/api/violations", "sec-token-wrong").statusCode()).as("an unknown token").isEqualTo(401);
+                // Without tokens, only requests naming this machine are answered (a DNS-rebinding page names its own host).
+                try (java.net.Socket raw = new java.net.Socket("127.0.0.1", open.port())) {
+                    raw.getOutputStream().write("GET /api/spend HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n"
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    String answer = new String(raw.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    assertThat(answer).startsWith("HTTP/1.1 403").contains("127.0.0.1 or localhost");
+                }
+                Path empty = Files.writeString(dir.resolve("empty-tokens.txt"), "# none yet\n");
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConsoleServer.loadTokens(empty))
+                        .hasMessageContaining("no tokens in it");
                 assertThat(get(http, g + "/", null).body()).as("pages carry no data and need no token").contains("llm-audit console");
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConsoleServer.start(data, Map.of(), "0.0.0.0", 0))
                         .hasMessageContaining("not a loopback address: give --tokens FILE");
@@ -145,7 +157,7 @@ class ConsoleIT {
                     assertThat(column(b, "spend-table", 1)).contains("aws", "azure", "openai");
                     screenshot(b, "spend");
                     new Select(b.findElement(By.id("spend-by"))).selectByValue("team");
-                    wait.until(d -> column(d, "spend-table", 1).stream().allMatch("claims"::equals));
+                    wait.until(d -> !rows(d, "spend-table").isEmpty() && column(d, "spend-table", 1).stream().allMatch("claims"::equals));
 
                     b.findElement(By.id("tab-budgets")).click();
                     wait.until(d -> !rows(d, "budget-table").isEmpty());

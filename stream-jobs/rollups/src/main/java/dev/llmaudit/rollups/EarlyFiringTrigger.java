@@ -18,6 +18,11 @@ import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 final class EarlyFiringTrigger extends Trigger<Object, TimeWindow> {
     private final long intervalMillis;
     private final ValueStateDescriptor<Long> earlyTimer = new ValueStateDescriptor<>("early-firing-at", Types.LONG);
+    /**
+     * Set once the final revision fired. Watermarks are not checkpointed: after a restore the watermark starts
+     * low, so "has the watermark passed the end" cannot tell that a window already closed; this flag can.
+     */
+    private final ValueStateDescriptor<Boolean> closed = new ValueStateDescriptor<>("final-fired", Types.BOOLEAN);
 
     /** @param intervalMillis early firings this often; 0 = none (final revisions only) */
     EarlyFiringTrigger(long intervalMillis) {
@@ -27,10 +32,11 @@ final class EarlyFiringTrigger extends Trigger<Object, TimeWindow> {
     @Override
     public TriggerResult onElement(Object element, long timestamp, TimeWindow window, TriggerContext ctx) throws Exception {
         if (window.maxTimestamp() <= ctx.getCurrentWatermark()) {
+            ctx.getPartitionedState(closed).update(true);
             return TriggerResult.FIRE; // late within the allowed lateness: a new final revision at once
         }
         ctx.registerEventTimeTimer(window.maxTimestamp());
-        if (intervalMillis > 0) {
+        if (intervalMillis > 0 && !Boolean.TRUE.equals(ctx.getPartitionedState(closed).value())) {
             ValueState<Long> armed = ctx.getPartitionedState(earlyTimer);
             if (armed.value() == null) {
                 long at = ctx.getCurrentProcessingTime() + intervalMillis;
@@ -48,13 +54,18 @@ final class EarlyFiringTrigger extends Trigger<Object, TimeWindow> {
             return TriggerResult.CONTINUE;
         }
         armed.clear();
-        // A window the watermark has passed fires on event time; an early firing would only repeat it.
-        return window.maxTimestamp() <= ctx.getCurrentWatermark() ? TriggerResult.CONTINUE : TriggerResult.FIRE;
+        // A closed window fires on event time; an early (provisional) firing after its final revision would be wrong.
+        boolean isClosed = Boolean.TRUE.equals(ctx.getPartitionedState(closed).value()) || window.maxTimestamp() <= ctx.getCurrentWatermark();
+        return isClosed ? TriggerResult.CONTINUE : TriggerResult.FIRE;
     }
 
     @Override
-    public TriggerResult onEventTime(long time, TimeWindow window, TriggerContext ctx) {
-        return time == window.maxTimestamp() ? TriggerResult.FIRE : TriggerResult.CONTINUE;
+    public TriggerResult onEventTime(long time, TimeWindow window, TriggerContext ctx) throws Exception {
+        if (time != window.maxTimestamp()) {
+            return TriggerResult.CONTINUE;
+        }
+        ctx.getPartitionedState(closed).update(true);
+        return TriggerResult.FIRE;
     }
 
     @Override
@@ -65,6 +76,7 @@ final class EarlyFiringTrigger extends Trigger<Object, TimeWindow> {
             ctx.deleteProcessingTimeTimer(armed.value());
             armed.clear();
         }
+        ctx.getPartitionedState(closed).clear();
     }
 
     @Override

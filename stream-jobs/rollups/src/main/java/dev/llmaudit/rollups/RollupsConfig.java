@@ -122,6 +122,7 @@ public record RollupsConfig(String jobName, String bootstrapServers, Map<String,
 
     /** The settings the job functions need at run time (serializable, shipped with the job graph). */
     public RollupSettings settings() {
-        return new RollupSettings(allowedLateness, defaultCurrency, earlyInterval);
+        // A bounded run (a backfill) writes each window once, when it closes: provisional revisions would depend on the wall clock.
+        return new RollupSettings(allowedLateness, defaultCurrency, bounded ? Duration.ZERO : earlyInterval);
     }
 }

@@ -174,10 +174,56 @@ class RollupWindowsHarnessTest {
         assertThat(output().get(3).getXIsFinal()).isTrue();
         assertThat(output().get(3).getXRevision()).isEqualTo(3);
 
-        harness.processWatermark(HOUR.plusSeconds(3600).plus(LATENESS).toEpochMilli());
+        // The next hour: an early timer still pending when the watermark jumps past the window and its lateness.
+        send("next", HOUR.plusSeconds(3700));
+        assertThat(harness.numProcessingTimeTimers()).isPositive();
+        harness.processWatermark(HOUR.plusSeconds(7200).plus(LATENESS).toEpochMilli());
+        assertThat(output().get(output().size() - 1).getXIsFinal()).isTrue();
         assertThat(harness.numKeyedStateEntries()).as("window, revision and early-timer state cleared").isZero();
         assertThat(harness.numProcessingTimeTimers()).as("no early timer outlives its window").isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    /**
+     * Watermarks are not checkpointed: after a restore the watermark starts low. A late event for a window whose
+     * final revision was written must not arm a provisional one (its early firing would claim the closed window is open).
+     */
+    @Test
+    void aWindowRestoredAfterItsFinalRevisionGetsNoProvisionalOne() throws Exception {
+        harness.close();
+        harness = withEarlyFirings();
+        harness.setProcessingTime(0);
+        send("a", HOUR.plusSeconds(60));
+        harness.processWatermark(HOUR.plusSeconds(3600).toEpochMilli());
+        assertThat(output()).singleElement().satisfies(r -> assertThat(r.getXIsFinal()).isTrue());
+        var snapshot = harness.snapshot(1, 1);
+        harness.close();
+
+        harness = withEarlyFiringsRestored(snapshot);
+        harness.setProcessingTime(1_000_000);
+        send("late-after-restore", HOUR.plusSeconds(120));   // the restored watermark is low: not yet known as late
+        harness.setProcessingTime(1_000_000 + 120_000);
+        assertThat(output()).as("no provisional revision of a closed window").isEmpty();
+        harness.processWatermark(HOUR.plusSeconds(3700).toEpochMilli());
+        assertThat(output()).singleElement().satisfies(r -> {
+            assertThat(r.getXIsFinal()).isTrue();
+            assertThat(r.getXRequestCount()).isEqualTo(2);
+            assertThat(r.getXRevision()).as("revisions continue from the restored counter").isEqualTo(1);
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    KeyedOneInputStreamOperatorTestHarness<String, UsageSample, PendingRollup> withEarlyFiringsRestored(
+            org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        SingleOutputStreamOperator<PendingRollup> windows = RollupJob.windows(
+                env.fromData(UsageSample.class, PricedEvents.sample(call("seed", HOUR, 4))).keyBy(UsageSamples::keyOf, Types.STRING),
+                RollupGranularity.hour, new RollupSettings(LATENESS, "USD", Duration.ofMinutes(1)), tooLate);
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                ((OneInputTransformation<UsageSample, PendingRollup>) windows.getTransformation()).getOperator(), UsageSamples::keyOf, Types.STRING);
+        h.initializeState(snapshot);
+        h.open();
+        return h;
     }
 
     @Test
