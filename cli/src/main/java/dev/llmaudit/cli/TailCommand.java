@@ -236,7 +236,7 @@ final class TailCommand implements Callable<Integer> {
                     String.format("%,d", x.getXRequestCount()), String.format("%,d", x.getConsumedQuantity()),
                     money(x.getListCost().getAmount(), x.getBillingCurrency()),
                     x.getXPotentialSaving() == null ? "-" : money(x.getXPotentialSaving().getAmount(), x.getBillingCurrency()))
-                    + (x.getXIsCorrection() ? " (correction)" : "");
+                    + (x.getXIsCorrection() ? " (correction)" : "") + (x.getXIsFinal() ? "" : " (provisional: the window is open)");
         }
         if (v instanceof BudgetStatus x) {
             return String.format(BUDGET_COLUMNS, cut(x.getBudgetId(), 24), cut(scope(x.getScope()), 38), x.getPeriod(),

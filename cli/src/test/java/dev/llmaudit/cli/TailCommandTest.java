@@ -182,15 +182,19 @@ class TailCommandTest {
                 .setXPotentialSaving(LlmCallEventJson.money(new BigDecimal("-5.6"), "USD")).setXUpdatedAt(Instant.parse("2026-11-03T00:05:00Z"))
                 .build();
         send(cluster, client, rollups, "k1", r);
+        dev.llmaudit.avro.UsageRollup open = dev.llmaudit.avro.UsageRollup.newBuilder(r).setXRollupKey("k2").setXRevision(0).setXIsFinal(false)
+                .setChargePeriodStart(Instant.parse("2026-11-03T00:00:00Z")).setChargePeriodEnd(Instant.parse("2026-11-04T00:00:00Z")).build();
+        send(cluster, client, rollups, "k2", open);
         LlmAuditCommandTest.Run table = LlmAuditCommandTest.run("tail", "rollups", "--topic", rollups, "--bootstrap-servers",
                 cluster.bootstrapServers(), "--schema-registry-url", registry.url(), "--no-follow", "--tenant", "acme");
         assertThat(table.exit()).as(table.err()).isZero();
-        assertThat(table.out().lines().toList()).hasSize(2);
+        assertThat(table.out().lines().toList()).hasSize(3);
         assertThat(table.out().lines().toList().get(1)).contains("2026-11-02T00:00", "day", "2", "acme/growth/search", "azure/swedencentral",
-                "gpt-5.5", "1,234", "5,600,000", "61.60 USD", "-5.60 USD");
+                "gpt-5.5", "1,234", "5,600,000", "61.60 USD", "-5.60 USD").doesNotContain("provisional");
+        assertThat(table.out().lines().toList().get(2)).contains("2026-11-03T00:00").endsWith("(provisional: the window is open)");
         LlmAuditCommandTest.Run json = LlmAuditCommandTest.run("tail", "rollups", "--topic", rollups, "--bootstrap-servers",
                 cluster.bootstrapServers(), "--schema-registry-url", registry.url(), "--no-follow", "--json");
-        JsonNode j = parse(json.out().strip());
+        JsonNode j = parse(json.out().strip().lines().findFirst().orElseThrow());
         assertThat(j.get("ListCost").get("amount").asText()).isEqualTo("61.600000000000");
         assertThat(j.get("x_Revision").asInt()).isEqualTo(2);
 
