@@ -46,6 +46,9 @@ public final class ConsoleFeed implements AutoCloseable {
         p.put("isolation.level", "read_committed");
         p.put("enable.auto.commit", "false");
         p.remove("group.id");
+        // A viewer can wait: back off reconnecting to an absent broker rather than log a warning every few milliseconds.
+        p.putIfAbsent("reconnect.backoff.ms", "1000");
+        p.putIfAbsent("reconnect.backoff.max.ms", "30000");
         ConfluentAvroDeserializer<UsageRollup> rollups = new ConfluentAvroDeserializer<>(registry, UsageRollup.class);
         ConfluentAvroDeserializer<BudgetStatus> budgets = new ConfluentAvroDeserializer<>(registry, BudgetStatus.class);
         ConfluentAvroDeserializer<PolicyViolation> violations = new ConfluentAvroDeserializer<>(registry, PolicyViolation.class);
