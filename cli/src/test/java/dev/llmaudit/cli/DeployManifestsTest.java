@@ -147,6 +147,15 @@ class DeployManifestsTest {
                 "topic llm.usage.rollups", List.of("Read", "Describe"),
                 "topic llm.budget.status", List.of("Read", "Describe"),
                 "group llm-audit-tail*", List.of("Read")));
+        assertThat(acls(aclsByUser.get("notify"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "topic llm.violations", List.of("Read", "Describe"),
+                "topic llm.events.dlq", List.of("Write", "Describe"),
+                "group llm-audit-notify*", List.of("Read")));
+        assertThat(acls(aclsByUser.get("console"))).as("reads four topics, writes nothing, no group").containsExactlyInAnyOrderEntriesOf(Map.of(
+                "topic llm.usage.rollups", List.of("Read", "Describe"),
+                "topic llm.budget.status", List.of("Read", "Describe"),
+                "topic llm.violations", List.of("Read", "Describe"),
+                "topic llm.events.dlq", List.of("Read", "Describe")));
         assertThat(topicOps(aclsByUser.get("apps"))).containsOnlyKeys("llm.events");
         assertThat(topicOps(aclsByUser.get("security"))).containsOnlyKeys("llm.violations", "llm.events.dlq")
                 .allSatisfy((t, ops) -> assertThat(ops).doesNotContain("Write", "All"));
@@ -176,7 +185,7 @@ class DeployManifestsTest {
     }
 
     /** What a workload runs, judged from its command: the variables it reads differ per command. */
-    enum Runs { INGEST, ENFORCER, ROLLUPS, OTHER }
+    enum Runs { INGEST, ENFORCER, ROLLUPS, NOTIFY, CONSOLE, OTHER }
 
     static Runs runs(Object workload) {
         String text = new Yaml().dump(workload);
@@ -188,6 +197,12 @@ class DeployManifestsTest {
         }
         if (Pattern.compile("\\bingest\\b[\\s\\S]{0,20}\\bserve\\b").matcher(text).find()) {
             return Runs.INGEST;
+        }
+        if (Pattern.compile("args:\\s*\\[?\\s*-?\\s*notify\\b").matcher(text).find()) {
+            return Runs.NOTIFY;
+        }
+        if (Pattern.compile("args:\\s*\\[?\\s*-?\\s*console\\b").matcher(text).find()) {
+            return Runs.CONSOLE;
         }
         return Runs.OTHER;
     }
@@ -224,6 +239,24 @@ class DeployManifestsTest {
                 dev.llmaudit.jobs.JobSettings.SHARED_KEYS.forEach(k -> names.add("LLM_AUDIT_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
                 prefixes.addAll(List.of("LLM_AUDIT_ROLLUPS_KAFKA_", "LLM_AUDIT_ROLLUPS_FLINK_"));
             }
+            case NOTIFY, CONSOLE -> {
+                CommandLine cmd = LlmAuditCommand.commandLine().setInterpolateVariables(false).getSubcommands()
+                        .get(what == Runs.NOTIFY ? "notify" : "console");
+                Pattern env = Pattern.compile("\\$\\{env:([A-Z0-9_]+)");
+                cmd.getCommandSpec().options().forEach(o -> {
+                    if (o.defaultValue() != null) {
+                        Matcher m = env.matcher(o.defaultValue());
+                        if (m.find()) {
+                            names.add(m.group(1));
+                        }
+                    }
+                });
+                names.add("LLM_AUDIT_SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD");
+                prefixes.add("LLM_AUDIT_KAFKA_");
+                if (what == Runs.CONSOLE) {
+                    prefixes.add("LLM_AUDIT_CONSOLE_HTTP_");
+                }
+            }
             case OTHER -> names.clear();
         }
         return n -> names.contains(n) || prefixes.stream().anyMatch(n::startsWith);
@@ -258,7 +291,9 @@ class DeployManifestsTest {
                 }
             }
         }
-        assertThat(seen).containsKeys(Runs.INGEST, Runs.ENFORCER, Runs.ROLLUPS);
+        assertThat(seen).containsKeys(Runs.INGEST, Runs.ENFORCER, Runs.ROLLUPS, Runs.NOTIFY, Runs.CONSOLE);
+        assertThat(reads(Runs.NOTIFY).test("LLM_AUDIT_NOTIFY_CONFIG")).isTrue();
+        assertThat(reads(Runs.CONSOLE).test("LLM_AUDIT_NOTIFY_CONFIG")).as("the check can fail").isFalse();
         assertThat(reads(Runs.ENFORCER).test("LLM_AUDIT_INGEST_KEYS")).as("the check can fail").isFalse();
         assertThat(reads(Runs.INGEST).test("LLM_AUDIT_ENFORCER_BUNDLE_DIR")).isFalse();
     }
@@ -496,5 +531,24 @@ class DeployManifestsTest {
                     || ((Map<String, Object>) collector.get(kind)).containsKey(name)).as(name + " is defined").isTrue());
         }
         assertThat(at(collector, "processors", "filter/genai-only", "traces", "span").toString()).contains("gen_ai.operation.name", "gen_ai.system");
+    }
+
+    /** The notify ConfigMap is a config the command loads, with its secrets from variables the Deployment sets. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void notifyConfigLoadsWithTheVariablesItsDeploymentSets(@TempDir Path dir) throws Exception {
+        Map<String, Object> cm = k8s().stream().filter(d -> "ConfigMap".equals(d.get("kind")) && "notify".equals(at(d, "metadata", "name")))
+                .findFirst().orElseThrow();
+        Map<String, Object> deployment = k8s().stream().filter(d -> "Deployment".equals(d.get("kind")) && "notify".equals(at(d, "metadata", "name")))
+                .findFirst().orElseThrow();
+        List<String> env = new ArrayList<>();
+        collectEnv(deployment, env);
+        Map<String, String> fake = new HashMap<>();
+        env.forEach(n -> fake.put(n, n.contains("URL") ? "https://hooks.example.com/x" : "value"));
+        Path f = dir.resolve("notify.yaml");
+        Files.writeString(f, (String) ((Map<String, Object>) cm.get("data")).get("notify.yaml"));
+        var cfg = dev.llmaudit.cli.notify.NotifyConfig.load(f, fake);
+        assertThat(cfg.groupId()).isEqualTo("llm-audit-notify");
+        assertThat(cfg.webhooks()).hasSize(2);
     }
 }
