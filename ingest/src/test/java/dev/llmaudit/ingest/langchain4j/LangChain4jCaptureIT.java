@@ -23,7 +23,6 @@ import dev.llmaudit.ingest.TestEvents;
 import dev.llmaudit.ingest.client.ClientConfig;
 import dev.llmaudit.ingest.client.LlmAuditClient;
 import dev.llmaudit.ingest.client.LlmAuditContext;
-import dev.llmaudit.ingest.openai.OpenAiCaptureIT;
 import dev.llmaudit.ingest.openai.OpenAiStreamingCaptureIT;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -52,11 +51,7 @@ class LangChain4jCaptureIT {
                                                                    @TempDir Path spool) throws Exception {
         String topic = cluster.uniqueTopic("llm.events");
         cluster.createTopic(topic, 1, Map.of());
-        try (FakeHttpServer fake = new FakeHttpServer(req -> req.body().contains("no-such-model")
-                ? new FakeHttpServer.Answer(404, Map.of(), "{\"error\":{\"message\":\"model not found\",\"type\":\"invalid_request_error\","
-                        + "\"code\":\"model_not_found\"}}")
-                : req.json().path("stream").asBoolean(false) ? OpenAiStreamingCaptureIT.chat(req)
-                : new FakeHttpServer.Answer(200, Map.of(), OpenAiCaptureIT.COMPLETION));
+        try (FakeHttpServer fake = new FakeHttpServer(OpenAiStreamingCaptureIT::openAi);
              LlmAuditClient audit = LlmAuditClient.create(ClientConfig.builder().bootstrapServers(cluster.bootstrapServers())
                      .schemaRegistryUrl(registry.url()).topic(topic).spoolDir(spool).hmacKey(KEY.getBytes(StandardCharsets.UTF_8)).build(),
                      new SimpleMeterRegistry())) {

@@ -74,6 +74,18 @@ public class OpenAiStreamingCaptureIT {
     }
 
     /** As OpenAI answers a streamed chat completion: the usage chunk only when the request asked for it. */
+    /**
+     * A fake OpenAI for clients other than openai-java (the frameworks' own): model {@code no-such-model} is a 404,
+     * {@code "stream": true} a paced event stream as {@link #chat}, anything else the completion of {@link OpenAiCaptureIT}.
+     */
+    public static Answer openAi(FakeHttpServer.Seen request) {
+        if (request.json().path("model").asText().equals("no-such-model")) {
+            return new Answer(404, Map.of(), "{\"error\":{\"message\":\"model not found\",\"type\":\"invalid_request_error\","
+                    + "\"code\":\"model_not_found\"}}");
+        }
+        return request.json().path("stream").asBoolean(false) ? chat(request) : new Answer(200, Map.of(), OpenAiCaptureIT.COMPLETION);
+    }
+
     public static Answer chat(FakeHttpServer.Seen request) {
         var body = request.json();
         var messages = body.path("messages");

@@ -39,16 +39,29 @@ class RollupWindowsHarnessTest {
     KeyedOneInputStreamOperatorTestHarness<String, UsageSample, PendingRollup> harness;
 
     @BeforeEach
-    @SuppressWarnings("unchecked")
     void setUp() throws Exception {
+        harness = hourlyWindows(Duration.ZERO, null);
+    }
+
+    /**
+     * The hourly window operator exactly as the job builds it, with early firings this often (zero: none),
+     * restored from a snapshot when one is given.
+     */
+    @SuppressWarnings("unchecked")
+    KeyedOneInputStreamOperatorTestHarness<String, UsageSample, PendingRollup> hourlyWindows(
+            Duration early, org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         SingleOutputStreamOperator<PendingRollup> windows = RollupJob.windows(
                 env.fromData(UsageSample.class, PricedEvents.sample(call("seed", HOUR, 4))).keyBy(UsageSamples::keyOf, Types.STRING),
-                RollupGranularity.hour, new RollupSettings(LATENESS, "USD"), tooLate);
+                RollupGranularity.hour, new RollupSettings(LATENESS, "USD", early), tooLate);
         OneInputStreamOperator<UsageSample, PendingRollup> operator =
                 ((OneInputTransformation<UsageSample, PendingRollup>) windows.getTransformation()).getOperator();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, UsageSamples::keyOf, Types.STRING);
-        harness.open();
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(operator, UsageSamples::keyOf, Types.STRING);
+        if (snapshot != null) {
+            h.initializeState(snapshot);
+        }
+        h.open();
+        return h;
     }
 
     @AfterEach
@@ -113,23 +126,10 @@ class RollupWindowsHarnessTest {
         assertThat(harness.getSideOutput(tooLate)).extracting(r -> r.getValue().eventId).containsExactly("too-late");
     }
 
-    /** The same operator with early firings every minute of processing time. */
-    @SuppressWarnings("unchecked")
-    KeyedOneInputStreamOperatorTestHarness<String, UsageSample, PendingRollup> withEarlyFirings() throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SingleOutputStreamOperator<PendingRollup> windows = RollupJob.windows(
-                env.fromData(UsageSample.class, PricedEvents.sample(call("seed", HOUR, 4))).keyBy(UsageSamples::keyOf, Types.STRING),
-                RollupGranularity.hour, new RollupSettings(LATENESS, "USD", Duration.ofMinutes(1)), tooLate);
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                ((OneInputTransformation<UsageSample, PendingRollup>) windows.getTransformation()).getOperator(), UsageSamples::keyOf, Types.STRING);
-        h.open();
-        return h;
-    }
-
     @Test
     void anOpenWindowIsWrittenProvisionallyOncePerIntervalWhenItChangedThenFinally() throws Exception {
         harness.close();
-        harness = withEarlyFirings();
+        harness = hourlyWindows(Duration.ofMinutes(1), null);
         harness.setProcessingTime(0);
         send("a", HOUR.plusSeconds(60));
         assertThat(output()).isEmpty();
@@ -191,7 +191,7 @@ class RollupWindowsHarnessTest {
     @Test
     void aWindowRestoredAfterItsFinalRevisionGetsNoProvisionalOne() throws Exception {
         harness.close();
-        harness = withEarlyFirings();
+        harness = hourlyWindows(Duration.ofMinutes(1), null);
         harness.setProcessingTime(0);
         send("a", HOUR.plusSeconds(60));
         harness.processWatermark(HOUR.plusSeconds(3600).toEpochMilli());
@@ -199,7 +199,7 @@ class RollupWindowsHarnessTest {
         var snapshot = harness.snapshot(1, 1);
         harness.close();
 
-        harness = withEarlyFiringsRestored(snapshot);
+        harness = hourlyWindows(Duration.ofMinutes(1), snapshot);
         harness.setProcessingTime(1_000_000);
         send("late-after-restore", HOUR.plusSeconds(120));   // the restored watermark is low: not yet known as late
         harness.setProcessingTime(1_000_000 + 120_000);
@@ -210,20 +210,6 @@ class RollupWindowsHarnessTest {
             assertThat(r.getXRequestCount()).isEqualTo(2);
             assertThat(r.getXRevision()).as("revisions continue from the restored counter").isEqualTo(1);
         });
-    }
-
-    @SuppressWarnings("unchecked")
-    KeyedOneInputStreamOperatorTestHarness<String, UsageSample, PendingRollup> withEarlyFiringsRestored(
-            org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        SingleOutputStreamOperator<PendingRollup> windows = RollupJob.windows(
-                env.fromData(UsageSample.class, PricedEvents.sample(call("seed", HOUR, 4))).keyBy(UsageSamples::keyOf, Types.STRING),
-                RollupGranularity.hour, new RollupSettings(LATENESS, "USD", Duration.ofMinutes(1)), tooLate);
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                ((OneInputTransformation<UsageSample, PendingRollup>) windows.getTransformation()).getOperator(), UsageSamples::keyOf, Types.STRING);
-        h.initializeState(snapshot);
-        h.open();
-        return h;
     }
 
     @Test
