@@ -255,8 +255,8 @@ public final class PriceCatalog {
                     + " (no published price and no scope rule for that scope)", version);
         }
         if (entry.get().basis() == PriceBasis.NEGOTIATED) {
-            BigDecimal list = lookup(call.cloud(), model, call.region(), location.scope(), location.zone(), call.eventTime(), null, false)
-                    .map(e -> cost(e, call).total()).orElse(null);
+            CostBreakdown list = lookup(call.cloud(), model, call.region(), location.scope(), location.zone(), call.eventTime(), null, false)
+                    .map(e -> cost(e, call)).orElse(null);
             return Pricing.negotiated(cost(entry.get(), call), entry.get(), version, list);
         }
         return Pricing.priced(cost(entry.get(), call), entry.get(), version);

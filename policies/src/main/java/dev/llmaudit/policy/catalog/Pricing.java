@@ -9,14 +9,14 @@ import java.math.BigDecimal;
  *
  * @param total what the call costs the tenant: at its negotiated price when the overlay has one
  *              (FOCUS ContractedCost), else at the list price
- * @param listTotal the same call at list prices (published, derived or corrected; FOCUS ListCost):
- *                  equal to {@code total} unless the entry is negotiated, and null when it is
- *                  negotiated for a route that has no list price
+ * @param listCost the same call at list prices (published, derived or corrected; FOCUS ListCost), per
+ *                 token kind: equal to {@code cost} unless the entry is negotiated, and null when it is
+ *                 negotiated for a route that has no list price
  */
 public record Pricing(Status status, CostBreakdown cost, PriceEntry entry, String catalogVersion, String reason, BigDecimal total,
-                      BigDecimal listTotal) {
+                      CostBreakdown listCost) {
     public Pricing(Status status, CostBreakdown cost, PriceEntry entry, String catalogVersion, String reason) {
-        this(status, cost, entry, catalogVersion, reason, cost == null ? null : cost.total(), cost == null ? null : cost.total());
+        this(status, cost, entry, catalogVersion, reason, cost == null ? null : cost.total(), cost);
     }
 
     public enum Status { PRICED, UNPRICED, NO_USAGE }
@@ -26,8 +26,8 @@ public record Pricing(Status status, CostBreakdown cost, PriceEntry entry, Strin
     }
 
     /** A call priced at a negotiated price, with its cost at list prices (null when the route has none). */
-    public static Pricing negotiated(CostBreakdown cost, PriceEntry entry, String catalogVersion, BigDecimal listTotal) {
-        return new Pricing(Status.PRICED, cost, entry, catalogVersion, null, cost.total(), listTotal);
+    public static Pricing negotiated(CostBreakdown cost, PriceEntry entry, String catalogVersion, CostBreakdown listCost) {
+        return new Pricing(Status.PRICED, cost, entry, catalogVersion, null, cost.total(), listCost);
     }
 
     public static Pricing unpriced(String reason, String catalogVersion) {
@@ -40,6 +40,11 @@ public record Pricing(Status status, CostBreakdown cost, PriceEntry entry, Strin
 
     public boolean priced() {
         return status == Status.PRICED;
+    }
+
+    /** The call at list prices (FOCUS ListCost), or null when unpriced or negotiated on a route without a list price. */
+    public BigDecimal listTotal() {
+        return listCost == null ? null : listCost.total();
     }
 
     /** The exact total, or null when unpriced. */

@@ -25,6 +25,8 @@ public final class PricedCalls {
     public static PricedLlmCall of(LlmCallEvent event, Evaluation e, String currency, List<String> violationIds, Instant now) {
         Pricing p = e.pricing();
         CostBreakdown c = p.cost();
+        // Only when cost is a negotiated price: otherwise cost is the list cost, and one copy is enough.
+        CostBreakdown list = p.entry() == null || p.entry().basis() != PriceBasis.NEGOTIATED ? null : p.listCost();
         return PricedLlmCall.newBuilder().setEvent(event)
                 .setPricingStatus(switch (p.status()) {
                     case PRICED -> PricingStatus.priced;
@@ -39,9 +41,11 @@ public final class PricedCalls {
                 .setPriceEntry(p.entry() == null ? null : p.entry().id())
                 .setPriceBasis(p.entry() == null ? null : p.entry().basis().id())
                 .setPriceRule(p.entry() == null ? null : p.entry().rule())
-                // Only when cost is a negotiated price: otherwise cost is the list cost, and one copy is enough.
-                .setListCost(p.entry() == null || p.entry().basis() != PriceBasis.NEGOTIATED || p.listTotal() == null ? null
-                        : ContractMoney.of(p.listTotal(), currency))
+                .setListCost(list == null ? null : ContractMoney.of(list.total(), currency))
+                .setListInputCost(list == null ? null : ContractMoney.of(list.input(), currency))
+                .setListCachedInputCost(list == null ? null : ContractMoney.of(list.cachedInput(), currency))
+                .setListOutputCost(list == null ? null : ContractMoney.of(list.output(), currency))
+                .setListReasoningCost(list == null ? null : ContractMoney.of(list.reasoning(), currency))
                 .setUnpricedReason(p.reason())
                 .setResidencyRequirement(new ArrayList<>(new TreeSet<>(e.residencyRequirement())))
                 .setCatalogVersion(e.catalogVersion())

@@ -21,6 +21,7 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
 public final class RollupAccumulator {
     /** KLL accuracy parameter: ~1.3% rank error, a few KB per window at most. */
     static final int SKETCH_K = 200;
+    static final int METERS = 4;
 
     // Dimensions, from the first sample (all samples of one key share them).
     String tenant;
@@ -50,6 +51,17 @@ public final class RollupAccumulator {
     BigDecimal listCost = BigDecimal.ZERO;
     /** FOCUS ContractedCost: the priced calls at the prices the tenant pays (negotiated where there is one). */
     BigDecimal contractedCost = BigDecimal.ZERO;
+    /**
+     * Per SKU meter, in {@link Rollups#SKU_METERS} order (uncached input, cached input, non-reasoning output,
+     * reasoning; each token in exactly one): tokens of all calls, tokens of the priced calls, and the
+     * priced calls' list and contracted costs, which add up to {@link #listCost} and {@link #contractedCost}.
+     */
+    final long[] meterConsumed = new long[METERS];
+    final long[] meterPriced = new long[METERS];
+    final BigDecimal[] meterList = zeros();
+    final BigDecimal[] meterContracted = zeros();
+    /** True once a priced call's cost could not be split by meter (a negotiated call priced before PricedLlmCall v3). */
+    boolean metersUnknown;
     /** Sum of reported costs; null while no call reported one. */
     BigDecimal billedCost;
     /** Null while no call reported a latency. */
@@ -83,7 +95,23 @@ public final class RollupAccumulator {
         outputTokens = sum(outputTokens, s.outputTokens);
         cachedInputTokens = sum(cachedInputTokens, s.cachedInputTokens);
         reasoningTokens = sum(reasoningTokens, s.reasoningTokens);
+        long[] tokens = meterTokens(s);
+        for (int i = 0; i < METERS; i++) {
+            meterConsumed[i] = sum(meterConsumed[i], tokens[i]);
+        }
         if (s.isPriced() && s.cost != null) {
+            BigDecimal[] contracted = parts(s.inputCost, s.cachedInputCost, s.outputCost, s.reasoningCost);
+            BigDecimal[] list = s.listCost == null ? contracted
+                    : parts(s.listInputCost, s.listCachedInputCost, s.listOutputCost, s.listReasoningCost);
+            if (contracted == null || list == null) {
+                metersUnknown = true;
+            } else {
+                for (int i = 0; i < METERS; i++) {
+                    meterPriced[i] = sum(meterPriced[i], tokens[i]);
+                    meterList[i] = meterList[i].add(list[i]);
+                    meterContracted[i] = meterContracted[i].add(contracted[i]);
+                }
+            }
             listCost = listCost.add(s.listCost != null ? s.listCost : s.cost);
             contractedCost = contractedCost.add(s.cost);
             pricedInputTokens = sum(pricedInputTokens, s.inputTokens);
@@ -141,6 +169,13 @@ public final class RollupAccumulator {
         pricedReasoningTokens = sum(pricedReasoningTokens, o.pricedReasoningTokens);
         listCost = listCost.add(o.listCost);
         contractedCost = contractedCost.add(o.contractedCost);
+        for (int i = 0; i < METERS; i++) {
+            meterConsumed[i] = sum(meterConsumed[i], o.meterConsumed[i]);
+            meterPriced[i] = sum(meterPriced[i], o.meterPriced[i]);
+            meterList[i] = meterList[i].add(o.meterList[i]);
+            meterContracted[i] = meterContracted[i].add(o.meterContracted[i]);
+        }
+        metersUnknown |= o.metersUnknown;
         if (o.billedCost != null) {
             billedCost = billedCost == null ? o.billedCost : billedCost.add(o.billedCost);
         }
@@ -186,6 +221,24 @@ public final class RollupAccumulator {
         }
     }
 
+    /** The call's tokens per meter, split as the catalog prices them (cached within input, reasoning within output). */
+    static long[] meterTokens(UsageSample s) {
+        long cached = Math.min(s.cachedInputTokens, s.inputTokens);
+        long reasoning = Math.min(s.reasoningTokens, s.outputTokens);
+        return new long[] {s.inputTokens - cached, cached, s.outputTokens - reasoning, reasoning};
+    }
+
+    private static BigDecimal[] parts(BigDecimal input, BigDecimal cached, BigDecimal output, BigDecimal reasoning) {
+        return input == null || cached == null || output == null || reasoning == null ? null
+                : new BigDecimal[] {input, cached, output, reasoning};
+    }
+
+    private static BigDecimal[] zeros() {
+        BigDecimal[] z = new BigDecimal[METERS];
+        java.util.Arrays.fill(z, BigDecimal.ZERO);
+        return z;
+    }
+
     /** A saturating sum of non-negative counts. */
     static long sum(long a, long b) {
         long r = a + b;
@@ -197,6 +250,11 @@ public final class RollupAccumulator {
         for (long v : new long[] {requests, errors, unpriced, inputTokens, outputTokens, cachedInputTokens, reasoningTokens,
                 pricedInputTokens, pricedOutputTokens, pricedCachedInputTokens, pricedReasoningTokens}) {
             if (v == Long.MAX_VALUE) {
+                return true;
+            }
+        }
+        for (int i = 0; i < METERS; i++) {
+            if (meterConsumed[i] == Long.MAX_VALUE || meterPriced[i] == Long.MAX_VALUE) {
                 return true;
             }
         }

@@ -27,8 +27,11 @@ import org.apache.flink.core.memory.DataOutputView;
 public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<RollupAccumulator> {
     private static final long serialVersionUID = 1L;
     public static final RollupAccumulatorSerializer INSTANCE = new RollupAccumulatorSerializer();
-    /** 2 added the price bases, contracted cost, bundle versions and unknown requirements; layout 1 is still read. */
-    private static final int FORMAT_VERSION = 2;
+    /**
+     * 2 added the price bases, contracted cost, bundle versions and unknown requirements; 3 the SKU meters.
+     * Layouts 1 and 2 are still read (their windows' meters are unknown).
+     */
+    private static final int FORMAT_VERSION = 3;
 
     @Override
     public boolean isImmutableType() {
@@ -93,12 +96,19 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
         ExactDecimals.write(out, a.contractedCost);
         writeSet(out, a.bundleVersions);
         out.writeBoolean(a.requirementUnknown);
+        out.writeBoolean(a.metersUnknown);
+        for (int i = 0; i < RollupAccumulator.METERS; i++) {
+            out.writeLong(a.meterConsumed[i]);
+            out.writeLong(a.meterPriced[i]);
+            ExactDecimals.write(out, a.meterList[i]);
+            ExactDecimals.write(out, a.meterContracted[i]);
+        }
     }
 
     @Override
     public RollupAccumulator deserialize(DataInputView in) throws IOException {
         int version = in.readByte();
-        if (version != FORMAT_VERSION && version != 1) {
+        if (version < 1 || version > FORMAT_VERSION) {
             throw new IOException("rollup state written in layout " + version + ", this build reads layouts 1 to " + FORMAT_VERSION
                     + "; restore with the build that wrote it or start without state");
         }
@@ -147,6 +157,18 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
             // Layout 1 had no negotiated prices: what was paid is the list cost. Its requirements were
             // decided by the job itself, from the bundle shipped with it: known.
             a.contractedCost = a.listCost;
+        }
+        if (version >= 3) {
+            a.metersUnknown = in.readBoolean();
+            for (int i = 0; i < RollupAccumulator.METERS; i++) {
+                a.meterConsumed[i] = in.readLong();
+                a.meterPriced[i] = in.readLong();
+                a.meterList[i] = ExactDecimals.read(in);
+                a.meterContracted[i] = ExactDecimals.read(in);
+            }
+        } else {
+            // Written before the job counted meters: the window's split is unknown, its totals stay exact.
+            a.metersUnknown = a.requests > 0;
         }
         return a;
     }

@@ -5,6 +5,7 @@ import dev.llmaudit.avro.Money;
 import dev.llmaudit.jobs.ContractMoney;
 import dev.llmaudit.avro.Operation;
 import dev.llmaudit.avro.RollupGranularity;
+import dev.llmaudit.avro.SkuMeterUsage;
 import dev.llmaudit.avro.UsageRollup;
 import dev.llmaudit.policy.catalog.Alternatives;
 import dev.llmaudit.policy.engine.PolicyBundle;
@@ -20,6 +21,10 @@ import java.util.Set;
 public final class Rollups {
     /** Separates a too-late event's correction key from its window's rollup key. */
     public static final String CORRECTION_MARK = "#late:";
+
+    /** FOCUS SkuMeter names of the token kinds a rollup counts apart, in {@link RollupAccumulator}'s meter order. */
+    public static final java.util.List<String> SKU_METERS = java.util.List.of("Input Tokens", "Cached Input Tokens", "Output Tokens",
+            "Reasoning Tokens");
 
     private static final Map<String, String> SERVICE_NAMES = Map.of(
             "azure", "Azure OpenAI", "aws", "Amazon Bedrock", "gcp", "Vertex AI", "openai", "OpenAI API",
@@ -100,7 +105,8 @@ public final class Rollups {
                 .setXPriceBasis(a.priceBases.isEmpty() ? null : String.join(",", a.priceBases))
                 .setXBundleVersions(a.bundleVersions.isEmpty() ? null : String.join(",", a.bundleVersions))
                 .setXCounterfactualBundleVersion(bundle == null ? null : bundle.version())
-                .setXUpdatedAt(now);
+                .setXUpdatedAt(now)
+                .setXSkuMeters(a.metersUnknown ? null : meters(a, currency));
         counterfactual(a, windowStartMillis, bundle, currency).ifPresent(alt -> {
             BigDecimal altCost = alt.cost().total();
             if (altCost.compareTo(a.listCost) < 0 && !Alternatives.beyondPrecision(a.listCost, altCost)) {
@@ -138,6 +144,16 @@ public final class Rollups {
         return Alternatives.cheapest(bundle.prices(), bundle.regions(), a.model, Instant.ofEpochMilli(windowStartMillis),
                         a.pricedInputTokens, a.pricedCachedInputTokens, a.pricedOutputTokens, a.pricedReasoningTokens, requirement, null)
                 .filter(alt -> currency.equals(alt.cost().currency()));
+    }
+
+    private static java.util.List<SkuMeterUsage> meters(RollupAccumulator a, String currency) {
+        java.util.List<SkuMeterUsage> meters = new java.util.ArrayList<>(RollupAccumulator.METERS);
+        for (int i = 0; i < RollupAccumulator.METERS; i++) {
+            meters.add(SkuMeterUsage.newBuilder().setSkuMeter(SKU_METERS.get(i)).setConsumedQuantity(a.meterConsumed[i])
+                    .setPricingQuantity(a.meterPriced[i]).setListCost(money(a.meterList[i], currency))
+                    .setContractedCost(money(a.meterContracted[i], currency)).build());
+        }
+        return meters;
     }
 
     static Money money(BigDecimal amount, String currency) {

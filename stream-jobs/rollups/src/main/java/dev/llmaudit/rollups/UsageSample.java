@@ -41,6 +41,16 @@ public class UsageSample {
     public BigDecimal cost;
     /** The call at list prices when {@link #cost} is negotiated and the route has a list price; else null (= cost). */
     public BigDecimal listCost;
+    /** {@link #cost}'s parts by SKU meter (uncached input, cached input, non-reasoning output, reasoning); null unless priced. */
+    public BigDecimal inputCost;
+    public BigDecimal cachedInputCost;
+    public BigDecimal outputCost;
+    public BigDecimal reasoningCost;
+    /** {@link #listCost}'s parts by SKU meter, when it is set and the enforcer wrote them (PricedLlmCall v3); else null. */
+    public BigDecimal listInputCost;
+    public BigDecimal listCachedInputCost;
+    public BigDecimal listOutputCost;
+    public BigDecimal listReasoningCost;
     /** Gateway-reported cost in {@link #currency}; null when absent or in another currency. */
     public BigDecimal billedCost;
     public String priceEntry;

@@ -44,6 +44,14 @@ public final class UsageSamples {
             s.cost = priced.getCost().getAmount();
             s.currency = priced.getCost().getCurrency();
             s.listCost = priced.getListCost() == null ? null : priced.getListCost().getAmount();
+            s.inputCost = amount(priced.getInputCost());
+            s.cachedInputCost = amount(priced.getCachedInputCost());
+            s.outputCost = amount(priced.getOutputCost());
+            s.reasoningCost = amount(priced.getReasoningCost());
+            s.listInputCost = amount(priced.getListInputCost());
+            s.listCachedInputCost = amount(priced.getListCachedInputCost());
+            s.listOutputCost = amount(priced.getListOutputCost());
+            s.listReasoningCost = amount(priced.getListReasoningCost());
         }
         if (e.getReportedCost() != null) {
             if (s.currency == null) {
@@ -90,6 +98,10 @@ public final class UsageSamples {
             return v;
         }
         return v.replace("%", "%25").replace("|", "%7C").replace("-", "%2D");
+    }
+
+    private static java.math.BigDecimal amount(dev.llmaudit.avro.Money m) {
+        return m == null ? null : m.getAmount();
     }
 
     private static long orZero(Long v) {

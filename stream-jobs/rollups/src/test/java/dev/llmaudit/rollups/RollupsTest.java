@@ -117,6 +117,17 @@ class RollupsTest {
         assertThat(r.getXRevision()).isEqualTo(2);
         assertThat(r.getXRollupKey()).startsWith("hour|2026-11-02T10:00:00Z|acme-eu|claims|triage|");
         assertThat(r.getTags()).containsEntry("tenant", "acme-eu").containsEntry("team", "claims");
+        // FOCUS rows are per SKU meter: the meters split the tokens and the costs, and add up to the totals exactly.
+        assertThat(r.getXSkuMeters()).extracting(m -> m.getSkuMeter())
+                .containsExactly("Input Tokens", "Cached Input Tokens", "Output Tokens", "Reasoning Tokens");
+        assertThat(r.getXSkuMeters().stream().map(m -> m.getListCost().getAmount()).reduce(BigDecimal.ZERO, BigDecimal::add))
+                .isEqualTo(r.getListCost().getAmount());
+        assertThat(r.getXSkuMeters().stream().map(m -> m.getContractedCost().getAmount()).reduce(BigDecimal.ZERO, BigDecimal::add))
+                .isEqualTo(r.getContractedCost().getAmount());
+        assertThat(r.getXSkuMeters().stream().mapToLong(m -> m.getConsumedQuantity()).sum()).isEqualTo(input + output);
+        long cached = samples.stream().mapToLong(s -> Math.min(s.cachedInputTokens, s.inputTokens)).sum();
+        assertThat(r.getXSkuMeters().get(1).getPricingQuantity()).as("cached input tokens of the priced calls").isEqualTo(cached);
+        assertThat(r.getXSkuMeters().get(0).getPricingQuantity()).isEqualTo(input - cached);
         // Latency percentiles from the sketch agree with the exact ones within the sketch's rank error.
         long[] lat = samples.stream().mapToLong(s -> s.latencyMs).sorted().toArray();
         assertThat(r.getXLatencyP50Ms()).isCloseTo(lat[(int) (0.50 * lat.length)], within(0.03 * 3000));
@@ -214,6 +225,22 @@ class RollupsTest {
         // The counterfactual compares list with list: in-region costs the eu. profile's list price, no saving.
         assertThat(r.getXCheapestAlternativeCost().getAmount()).isEqualByComparingTo("9.90");
         assertThat(r.getXPotentialSaving().getAmount()).isEqualByComparingTo("0");
+        // Per meter too: input 3.00 + 3.30 list, 3.00 + 3.30 contracted... the negotiated call at 3 / 15, the other at 3.30 / 16.50.
+        assertThat(priced.getListInputCost().getAmount()).isEqualByComparingTo("3.30");
+        assertThat(priced.getListOutputCost().getAmount()).isEqualByComparingTo("1.65");
+        assertThat(r.getXSkuMeters().get(0).getListCost().getAmount()).isEqualByComparingTo("6.60");
+        assertThat(r.getXSkuMeters().get(0).getContractedCost().getAmount()).isEqualByComparingTo("6.30");
+        assertThat(r.getXSkuMeters().get(2).getListCost().getAmount()).isEqualByComparingTo("3.30");
+        assertThat(r.getXSkuMeters().get(2).getContractedCost().getAmount()).isEqualByComparingTo("3.15");
+        assertThat(r.getXSkuMeters().get(2).getPricingQuantity()).isEqualTo(200_000);
+
+        // A negotiated call priced by an enforcer before PricedLlmCall v3 has no list split: the rollup says the split is unknown.
+        PricedLlmCall old = PricedLlmCall.newBuilder(priced).setListInputCost(null).setListCachedInputCost(null).setListOutputCost(null)
+                .setListReasoningCost(null).build();
+        RollupAccumulator legacy = new RollupAccumulator().add(UsageSamples.from(old, "USD"));
+        UsageRollup lr = Rollups.build("k", RollupGranularity.day, DAY, DAY + 86_400_000, legacy, 0, false, engine.bundle(), T);
+        assertThat(lr.getXSkuMeters()).isNull();
+        assertThat(lr.getListCost().getAmount()).isEqualByComparingTo("4.95");
 
         // The state serializer keeps both sums.
         DataOutputSerializer out = new DataOutputSerializer(256);
@@ -276,6 +303,16 @@ class RollupsTest {
 
         RollupAccumulator copy = RollupAccumulatorSerializer.INSTANCE.copy(acc);
         assertThat(Rollups.build("k", RollupGranularity.hour, DAY, DAY + 3_600_000, copy, 0, false, BUNDLE, T)).isEqualTo(before);
+        assertThat(before.getXSkuMeters()).hasSize(4);
+
+        // State written by the layout before meters (2: the same bytes without the meters at the end) is still read;
+        // its window's meter split is unknown, its totals are not.
+        byte[] layout2 = out.getCopyOfBuffer();
+        layout2[0] = 2;
+        RollupAccumulator restored = RollupAccumulatorSerializer.INSTANCE.deserialize(new DataInputDeserializer(layout2));
+        UsageRollup fromOld = Rollups.build("k", RollupGranularity.hour, DAY, DAY + 3_600_000, restored, 0, false, BUNDLE, T);
+        assertThat(fromOld.getXSkuMeters()).isNull();
+        assertThat(fromOld.getListCost()).isEqualTo(before.getListCost());
     }
 
     @Test
