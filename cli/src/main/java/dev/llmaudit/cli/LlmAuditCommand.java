@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = {
                 "Governance and audit pipeline for LLM calls across clouds:",
                 "data-residency, model and spend policies, exact pricing and usage rollups."},
-        subcommands = {dev.llmaudit.cli.local.LocalCommand.class, EventsCommand.class, PoliciesCommand.class, PricesCommand.class, IngestCommand.class, EnforcerCommand.class, RollupsCommand.class, TailCommand.class, NotifyCommand.class, ConsoleCommand.class,
+        subcommands = {dev.llmaudit.cli.local.LocalCommand.class, EventsCommand.class, PoliciesCommand.class, PricesCommand.class, IngestCommand.class, EnforcerCommand.class, RollupsCommand.class, TailCommand.class, NotifyCommand.class, ConsoleCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'llm-audit COMMAND --help' for a command's options.",
                 "Docs: README.md and schemas/README.md in the repository."})

@@ -153,7 +153,7 @@ public final class Notifier {
     }
 
     /** A registry or network failure (the record may be fine), as opposed to bytes that are not a violation. */
-    static boolean unreachable(Throwable e) {
+    public static boolean unreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.io.IOException || t instanceof java.net.http.HttpTimeoutException) {
                 return true;

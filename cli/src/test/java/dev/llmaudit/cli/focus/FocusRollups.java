@@ -1,0 +1,63 @@
+package dev.llmaudit.cli.focus;
+
+import dev.llmaudit.avro.Cloud;
+import dev.llmaudit.avro.Money;
+import dev.llmaudit.avro.Operation;
+import dev.llmaudit.avro.RollupGranularity;
+import dev.llmaudit.avro.SkuMeterUsage;
+import dev.llmaudit.avro.UsageRollup;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Rollup records as the rollups job writes them (UsageRollup v4), with their numbers written out in the tests. */
+final class FocusRollups {
+    private FocusRollups() {}
+
+    /** One meter: tokens of all calls, of the priced ones, and the priced ones' list and contracted cost. */
+    record Meter(String name, long consumed, long priced, String list, String contracted) {}
+
+    static Meter meter(String name, long consumed, long priced, String list, String contracted) {
+        return new Meter(name, consumed, priced, list, contracted);
+    }
+
+    static Money usd(String amount) {
+        return Money.newBuilder().setAmount(new BigDecimal(amount).setScale(12, RoundingMode.UNNECESSARY)).setCurrency("USD").build();
+    }
+
+    static UsageRollup rollup(String key, int revision, boolean isFinal, boolean correction, RollupGranularity granularity, String start,
+                              Cloud cloud, String region, String model, String skuId, List<Meter> meters) {
+        Instant s = Instant.parse(start);
+        BigDecimal list = BigDecimal.ZERO;
+        BigDecimal contracted = BigDecimal.ZERO;
+        long consumed = 0;
+        List<SkuMeterUsage> usage = new ArrayList<>();
+        for (Meter m : meters) {
+            list = list.add(new BigDecimal(m.list()));
+            contracted = contracted.add(new BigDecimal(m.contracted()));
+            consumed += m.consumed();
+            usage.add(SkuMeterUsage.newBuilder().setSkuMeter(m.name()).setConsumedQuantity(m.consumed()).setPricingQuantity(m.priced())
+                    .setListCost(usd(m.list())).setContractedCost(usd(m.contracted())).build());
+        }
+        return UsageRollup.newBuilder()
+                .setXRollupKey(key).setXRevision(revision).setXIsFinal(isFinal).setXIsCorrection(correction).setXGranularity(granularity)
+                .setChargePeriodStart(s).setChargePeriodEnd(s.plus(granularity == RollupGranularity.hour ? Duration.ofHours(1) : Duration.ofDays(1)))
+                .setProviderName(cloud == Cloud.azure ? "azure.ai.openai" : cloud == Cloud.aws ? "aws.bedrock" : cloud.name())
+                .setXCloud(cloud).setRegionId(region)
+                .setServiceName(Map.of(Cloud.azure, "Azure OpenAI", Cloud.aws, "Amazon Bedrock", Cloud.gcp, "Vertex AI", Cloud.openai, "OpenAI API")
+                        .get(cloud))
+                .setSkuId(skuId).setXModel(model).setXOperation(Operation.chat)
+                .setXTenant("acme-eu").setXTeam("claims").setXApp("triage").setXEnvironment("prod")
+                .setXRequestCount(10).setXErrorCount(0).setXUnpricedCount(0)
+                .setXInputTokens(0).setXOutputTokens(0).setXCachedInputTokens(0).setXReasoningTokens(0)
+                .setConsumedQuantity(consumed).setConsumedUnit("Tokens")
+                .setListCost(usd(list.toPlainString())).setContractedCost(usd(contracted.toPlainString())).setBilledCost(null)
+                .setBillingCurrency("USD").setTags(Map.of("tenant", "acme-eu", "team", "claims"))
+                .setXCatalogVersion("2026-11-01").setXPriceBasis("published").setXUpdatedAt(s)
+                .setXSkuMeters(usage).build();
+    }
+}
