@@ -1,7 +1,7 @@
 package dev.llmaudit.cli.focus;
 
-import static dev.llmaudit.cli.focus.FocusRollups.meter;
-import static dev.llmaudit.cli.focus.FocusRollups.rollup;
+import static dev.llmaudit.cli.focus.FocusTestRollups.meter;
+import static dev.llmaudit.cli.focus.FocusTestRollups.rollup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

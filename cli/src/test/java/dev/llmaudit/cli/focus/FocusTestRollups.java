@@ -15,21 +15,21 @@ import java.util.List;
 import java.util.Map;
 
 /** Rollup records as the rollups job writes them (UsageRollup v4), with their numbers written out in the tests. */
-final class FocusRollups {
-    private FocusRollups() {}
+public final class FocusTestRollups {
+    private FocusTestRollups() {}
 
     /** One meter: tokens of all calls, of the priced ones, and the priced ones' list and contracted cost. */
-    record Meter(String name, long consumed, long priced, String list, String contracted) {}
+    public record Meter(String name, long consumed, long priced, String list, String contracted) {}
 
-    static Meter meter(String name, long consumed, long priced, String list, String contracted) {
+    public static Meter meter(String name, long consumed, long priced, String list, String contracted) {
         return new Meter(name, consumed, priced, list, contracted);
     }
 
-    static Money usd(String amount) {
+    public static Money usd(String amount) {
         return Money.newBuilder().setAmount(new BigDecimal(amount).setScale(12, RoundingMode.UNNECESSARY)).setCurrency("USD").build();
     }
 
-    static UsageRollup rollup(String key, int revision, boolean isFinal, boolean correction, RollupGranularity granularity, String start,
+    public static UsageRollup rollup(String key, int revision, boolean isFinal, boolean correction, RollupGranularity granularity, String start,
                               Cloud cloud, String region, String model, String skuId, List<Meter> meters) {
         Instant s = Instant.parse(start);
         BigDecimal list = BigDecimal.ZERO;
