@@ -185,7 +185,7 @@ class DeployManifestsTest {
     }
 
     /** What a workload runs, judged from its command: the variables it reads differ per command. */
-    enum Runs { INGEST, ENFORCER, ROLLUPS, NOTIFY, CONSOLE, OTHER }
+    enum Runs { INGEST, ENFORCER, ROLLUPS, NOTIFY, CONSOLE, FOCUS_EXPORT, OTHER }
 
     static Runs runs(Object workload) {
         String text = new Yaml().dump(workload);
@@ -203,6 +203,9 @@ class DeployManifestsTest {
         }
         if (Pattern.compile("args:\\s*\\[?\\s*-?\\s*console\\b").matcher(text).find()) {
             return Runs.CONSOLE;
+        }
+        if (Pattern.compile("args:\\s*\\[?\\s*-?\\s*export\\b[\\s\\S]{0,20}\\bfocus\\b").matcher(text).find()) {
+            return Runs.FOCUS_EXPORT;
         }
         return Runs.OTHER;
     }
@@ -239,9 +242,10 @@ class DeployManifestsTest {
                 dev.llmaudit.jobs.JobSettings.SHARED_KEYS.forEach(k -> names.add("LLM_AUDIT_" + k.toUpperCase(Locale.ROOT).replace('.', '_')));
                 prefixes.addAll(List.of("LLM_AUDIT_ROLLUPS_KAFKA_", "LLM_AUDIT_ROLLUPS_FLINK_"));
             }
-            case NOTIFY, CONSOLE -> {
-                CommandLine cmd = LlmAuditCommand.commandLine().setInterpolateVariables(false).getSubcommands()
-                        .get(what == Runs.NOTIFY ? "notify" : "console");
+            case NOTIFY, CONSOLE, FOCUS_EXPORT -> {
+                CommandLine top = LlmAuditCommand.commandLine().setInterpolateVariables(false);
+                CommandLine cmd = what == Runs.FOCUS_EXPORT ? top.getSubcommands().get("export").getSubcommands().get("focus")
+                        : top.getSubcommands().get(what == Runs.NOTIFY ? "notify" : "console");
                 Pattern env = Pattern.compile("\\$\\{env:([A-Z0-9_]+)");
                 cmd.getCommandSpec().options().forEach(o -> {
                     if (o.defaultValue() != null) {
@@ -291,7 +295,9 @@ class DeployManifestsTest {
                 }
             }
         }
-        assertThat(seen).containsKeys(Runs.INGEST, Runs.ENFORCER, Runs.ROLLUPS, Runs.NOTIFY, Runs.CONSOLE);
+        assertThat(seen).containsKeys(Runs.INGEST, Runs.ENFORCER, Runs.ROLLUPS, Runs.NOTIFY, Runs.CONSOLE, Runs.FOCUS_EXPORT);
+        assertThat(reads(Runs.FOCUS_EXPORT).test("LLM_AUDIT_FOCUS_CONFIG")).isTrue();
+        assertThat(reads(Runs.FOCUS_EXPORT).test("LLM_AUDIT_NOTIFY_CONFIG")).isFalse();
         assertThat(reads(Runs.NOTIFY).test("LLM_AUDIT_NOTIFY_CONFIG")).isTrue();
         assertThat(reads(Runs.CONSOLE).test("LLM_AUDIT_NOTIFY_CONFIG")).as("the check can fail").isFalse();
         assertThat(reads(Runs.ENFORCER).test("LLM_AUDIT_INGEST_KEYS")).as("the check can fail").isFalse();
@@ -550,5 +556,31 @@ class DeployManifestsTest {
         var cfg = dev.llmaudit.cli.notify.NotifyConfig.load(f, fake);
         assertThat(cfg.groupId()).isEqualTo("llm-audit-notify");
         assertThat(cfg.webhooks()).hasSize(2);
+    }
+
+    /** The FOCUS export's ConfigMap loads, and it reads the rollups as the finance user (read only, no group needed). */
+    @Test
+    @SuppressWarnings("unchecked")
+    void focusExportLoadsItsBillingAccountsAndReadsAsFinance(@TempDir Path dir) throws Exception {
+        Map<String, Object> cm = k8s().stream().filter(d -> "ConfigMap".equals(d.get("kind")) && "focus-export".equals(at(d, "metadata", "name")))
+                .findFirst().orElseThrow();
+        Path f = dir.resolve("focus.yaml");
+        Files.writeString(f, (String) ((Map<String, Object>) cm.get("data")).get("focus.yaml"));
+        var accounts = dev.llmaudit.cli.focus.BillingAccounts.load(f);
+        assertThat(accounts.byCloud()).containsKeys("azure", "aws", "gcp", "openai");
+
+        Map<String, Object> deployment = k8s().stream()
+                .filter(d -> "Deployment".equals(d.get("kind")) && "focus-export".equals(at(d, "metadata", "name"))).findFirst().orElseThrow();
+        String text = new Yaml().dump(deployment);
+        assertThat(text).contains("name: finance, key: sasl.jaas.config");
+        // The command line the Deployment runs parses (a typo in a flag would only show when the pod starts).
+        Map<String, Object> container = ((List<Map<String, Object>>) at(deployment, "spec", "template", "spec", "containers")).get(0);
+        List<String> args = new ArrayList<>((List<String>) container.get("args"));
+        String to = ((List<Map<String, Object>>) container.get("env")).stream().filter(e -> "LLM_AUDIT_FOCUS_TO".equals(e.get("name")))
+                .map(e -> (String) e.get("value")).findFirst().orElseThrow();
+        assertThat(to).startsWith("s3://");
+        args.addAll(List.of("--to", to)); // what LLM_AUDIT_FOCUS_TO gives it in the pod
+        CommandLine.ParseResult parsed = LlmAuditCommand.commandLine().parseArgs(args.toArray(String[]::new));
+        assertThat(parsed.subcommand().subcommand().commandSpec().name()).isEqualTo("focus");
     }
 }

@@ -140,4 +140,16 @@ class FocusRowsTest {
         byte[] minusOne = FocusFiles.fixed(new BigDecimal("-0.000000000001"), FocusColumn.ListCost);
         assertThat(new java.math.BigInteger(minusOne)).isEqualTo(java.math.BigInteger.valueOf(-1));
     }
+
+    @Test
+    void theReadmeColumnTableIsTheDeclaredColumnsInOrder() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        List<String> rows = readme.lines().filter(l -> l.startsWith("| `") && l.contains("` | ") && readme.indexOf("### Columns") < readme.indexOf(l))
+                .map(l -> l.substring(3, l.indexOf('`', 3))).toList();
+        assertThat(rows).as("cli/README.md's FOCUS column table").containsSubsequence(
+                java.util.Arrays.stream(FocusColumn.values()).map(Enum::name).toList());
+        for (FocusColumn c : FocusColumn.values()) {
+            assertThat(readme).contains("| `" + c.name() + "` | ").contains(c.meaning().replace("|", "\\|"));
+        }
+    }
 }
