@@ -152,11 +152,16 @@ public final class Notifier {
         }
     }
 
-    /** A registry or network failure (the record may be fine), as opposed to bytes that are not a violation. */
+    /**
+     * The schema registry could not answer (down, unreachable, 5xx, 429): the record may be fine, so the caller waits
+     * and tries again. Anything else (bytes that are not Confluent Avro, a truncated body, an unknown schema id) is
+     * about the record, and retrying it would wait forever.
+     */
     public static boolean unreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.io.IOException || t instanceof java.net.http.HttpTimeoutException) {
-                return true;
+            if (t instanceof dev.llmaudit.schemas.registry.RegistryException r) {
+                return r.errorCode() == dev.llmaudit.schemas.registry.RegistryException.UNREACHABLE || r.httpStatus() >= 500
+                        || r.httpStatus() == 429;
             }
         }
         return false;

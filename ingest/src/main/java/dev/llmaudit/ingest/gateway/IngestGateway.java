@@ -145,6 +145,11 @@ public final class IngestGateway implements AutoCloseable {
     }
 
     /** The port of {@code POST /v1/events}. */
+    /** Requests holding an in-flight slot now (tests wait for a slow request to hold one). */
+    int requestsInFlight() {
+        return config.maxInFlight() - inFlight.availablePermits();
+    }
+
     public int port() {
         return server.port(config.listener().name());
     }

@@ -80,8 +80,10 @@ class LlmAuditClientIT {
             }
             LlmAuditClient.Stats stats = client.stats();
             assertThat(refused).as("10 in memory, about 4 KiB of spool, the rest refused").isGreaterThan(400);
-            assertThat(stats.dropped()).isEqualTo(refused);
             assertThat(stats.recorded()).isEqualTo(500 - refused);
+            // Every refusal is a counted drop; so is an accepted event the sender could not spool after its send failed
+            // (at most the 10 the memory buffer held): nothing is lost uncounted.
+            assertThat(stats.dropped()).isBetween((long) refused, (long) refused + 10);
             assertThat(stats.spoolBytes()).isLessThanOrEqualTo(4096);
         }
     }

@@ -256,19 +256,14 @@ class IngestGatewayIT {
                     + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(body, 0, 50);
             out.flush();
-            HttpResponse<String> refused = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            // The slow request's headers may take a moment to be dispatched; until then a second request may get in.
-            for (int i = 0; refused == null && System.nanoTime() < deadline; i++) {
-                HttpResponse<String> r = http.send(eventsRequest(g.port(), EVENT.formatted("fast-" + i)), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 503) {
-                    refused = r;
-                } else {
-                    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-                    Thread.sleep(20);
-                }
+            // Wait until the slow request holds the permit: a second request sent before would race it for the slot.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (g.requestsInFlight() < 1) {
+                assertThat(System.nanoTime()).as("the slow request holds the in-flight slot within 30 s").isLessThan(deadline);
+                Thread.sleep(10);
             }
-            assertThat(refused).as("a 503 while the slow request holds the permit").isNotNull();
+            HttpResponse<String> refused = http.send(eventsRequest(g.port(), EVENT.formatted("fast-0")), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).as("a 503 while the slow request holds the permit: " + refused.body()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
             assertThat(JSON.readTree(refused.body()).get("error").asText()).isEqualTo("overloaded: too many requests in flight; retry after 1 second");
 
