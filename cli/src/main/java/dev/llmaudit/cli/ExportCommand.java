@@ -32,7 +32,8 @@ final class ExportCommand extends GroupCommand {
                     "in AWS Data Exports' layout: NAME/data/BILLING_PERIOD=YYYY-MM/NAME-YYYY-MM-DD.snappy.parquet, one file per",
                     "UTC day holding the latest revision of every rollup plus corrections, rewritten when they change, and",
                     "NAME/metadata/BILLING_PERIOD=YYYY-MM/NAME-Manifest.json (FocusVersion, columns, files, totals) written last.",
-                    "One-shot by default (exit 0; 3 when rows were withheld for want of a billing account); --follow keeps",
+                    "One-shot by default (exit 0; 3 when something read is not in the files: rows withheld for want of a billing",
+                    "account, records that could not be decoded or exported; 1 when the files could not be written); --follow keeps",
                     "the files current. Credentials for S3 come from the AWS SDK's default chain (environment, profile, role)."})
     static final class Focus implements Callable<Integer> {
         @CommandLine.Spec
@@ -59,6 +60,11 @@ final class ExportCommand extends GroupCommand {
 
         @Option(names = "--since", paramLabel = "YYYY-MM", description = "First billing period to export (default: all in the topic).")
         YearMonth since;
+
+        @Option(names = "--periods", paramLabel = "N", defaultValue = "${env:LLM_AUDIT_FOCUS_PERIODS:-0}",
+                description = {"Export the last N billing periods up to the current month, and hold only those in memory: as months",
+                        "pass, --follow lets the oldest go (its files stay as last written). 0 = all (LLM_AUDIT_FOCUS_PERIODS). Default: ${DEFAULT-VALUE}."})
+        int periods;
 
         @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:LLM_AUDIT_FOCUS_CONFIG}",
                 description = "YAML with billing_accounts per cloud: {id, name, invoice_issuer} (LLM_AUDIT_FOCUS_CONFIG).")
@@ -102,6 +108,9 @@ final class ExportCommand extends GroupCommand {
                 if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
                     throw new IllegalArgumentException("--name " + name + ": letters, digits, '.', '_' and '-' only (it is a folder name)");
                 }
+                if (periods < 0 || periods > 120) {
+                    throw new IllegalArgumentException("--periods " + periods + ": 0 (all) to 120");
+                }
                 if (interval.isNegative() || interval.compareTo(Duration.ofSeconds(1)) < 0) {
                     throw new IllegalArgumentException("--interval " + interval + ": at least PT1S");
                 }
@@ -116,7 +125,7 @@ final class ExportCommand extends GroupCommand {
                     err.println("llm-audit export focus: no billing account is configured, so every row will be withheld"
                             + " (FOCUS BillingAccountId is never null): add --billing-account CLOUD=ID or --config FILE");
                 }
-                settings = new FocusExport.Settings(name, f, granularity, since, accounts);
+                settings = new FocusExport.Settings(name, f, granularity, since, periods, accounts);
                 String region = s3Region != null ? s3Region : s3Endpoint != null ? "us-east-1" : null;
                 target = ExportTarget.open(to, new ExportTarget.S3Settings(s3Endpoint, region, s3Endpoint != null));
             } catch (IllegalArgumentException | java.io.IOException | java.nio.file.FileSystemNotFoundException e) {
@@ -137,7 +146,8 @@ final class ExportCommand extends GroupCommand {
             Thread stopper = new Thread(() -> {
                 export.stop();
                 try {
-                    finished.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                    // Less than Kubernetes' default grace period (30 s): the last write gets its chance, the pod is not killed.
+                    finished.await(25, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -145,16 +155,22 @@ final class ExportCommand extends GroupCommand {
             Runtime.getRuntime().addShutdownHook(stopper);
             try (target) {
                 FocusExport.Summary s = export.run(client, registry, topic, follow, interval, err);
-                err.printf("llm-audit export focus: %,d records read, %,d rows in %d file(s) and %d manifest(s) at %s%s%n", s.records(), s.rows(),
-                        s.filesWritten(), s.manifestsWritten(), target.describe(name + "/"),
-                        s.undecodable() > 0 ? "; " + s.undecodable() + " undecodable record(s) skipped (see the warnings)" : "");
+                err.printf("llm-audit export focus: %,d records read, %,d rows in %d file(s) and %d manifest(s) at %s%n", s.records(), s.rows(),
+                        s.filesWritten(), s.manifestsWritten(), target.describe(name + "/"));
+                if (s.undecodable() + s.invalid() > 0) {
+                    err.printf("llm-audit export focus: %d record(s) could not be decoded and %d could not be exported (see the warnings);"
+                            + " they are not in the files, and the manifests count them%n", s.undecodable(), s.invalid());
+                }
+                if (s.revisionsBack() > 0) {
+                    err.printf("llm-audit export focus: %d rollup(s) went back to a lower revision (a rollups job restarted without its"
+                            + " state?); the files hold the later records, as the topic does%n", s.revisionsBack());
+                }
                 if (!s.withheldRows().isEmpty()) {
                     err.println("llm-audit export focus: withheld " + s.withheldRows() + " row(s) by cloud: no billing account configured for"
                             + " them; add --billing-account CLOUD=ID and export again (the manifests list what they cost)");
-                    return 3;
                 }
-                return 0;
-            } catch (IllegalStateException e) {
+                return s.incomplete() ? 3 : 0;
+            } catch (IllegalStateException | java.io.IOException e) {
                 err.println("llm-audit export focus: " + e.getMessage());
                 return 1;
             } finally {

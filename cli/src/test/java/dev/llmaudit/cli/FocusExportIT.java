@@ -2,6 +2,7 @@ package dev.llmaudit.cli;
 
 import static dev.llmaudit.cli.focus.FocusTestRollups.meter;
 import static dev.llmaudit.cli.focus.FocusTestRollups.rollup;
+import static dev.llmaudit.cli.focus.FocusTestRollups.unpriced;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -132,12 +133,11 @@ class FocusExportIT {
         }
     }
 
-    /** What the topic holds for a FOCUS dataset: the latest revision of each key (corrections have their own keys), one granularity. */
+    /** What the compacted topic holds for a FOCUS dataset: the last record of each key (corrections have their own keys), one granularity. */
     static Map<String, UsageRollup> latest(List<UsageRollup> topic, RollupGranularity granularity) {
         Map<String, UsageRollup> out = new TreeMap<>();
         for (UsageRollup r : topic) {
-            UsageRollup held = out.get(r.getXRollupKey());
-            if (r.getXGranularity() == granularity && (held == null || held.getXRevision() <= r.getXRevision())) {
+            if (r.getXGranularity() == granularity) {
                 out.put(r.getXRollupKey(), r);
             }
         }
@@ -178,10 +178,59 @@ class FocusExportIT {
     static UsageRollup azure(int revision, boolean isFinal, long inputTokens, String inputCost) {
         return rollup(AZURE_KEY, revision, isFinal, false, RollupGranularity.hour, "2026-11-02T10:00:00Z", Cloud.azure, "swedencentral", "gpt-5.5",
                 "azure/data_zone:eu/gpt-5.5@2026-07-01", List.of(
-                        meter("Input Tokens", inputTokens, inputTokens, inputCost, inputCost),
-                        meter("Cached Input Tokens", 400_000, 400_000, "0.055", "0.055"),
-                        meter("Output Tokens", 30_000, 30_000, "0.33", "0.33"),
-                        meter("Reasoning Tokens", 12_000, 12_000, "0.132", "0.132")));
+                        meter("Input Tokens", inputTokens, inputCost, inputCost),
+                        meter("Cached Input Tokens", 400_000, "0.055", "0.055"),
+                        meter("Output Tokens", 30_000, "0.33", "0.33"),
+                        meter("Reasoning Tokens", 12_000, "0.132", "0.132")));
+    }
+
+    static final Path BUNDLE = Path.of("..", "policies", "bundle").toAbsolutePath().normalize();
+
+    /** Calls priced by the real engine with the shipped bundle, the way the enforcer writes them. */
+    static List<dev.llmaudit.avro.PricedLlmCall> pricedCalls() throws Exception {
+        var engine = new dev.llmaudit.policy.engine.PolicyEngine(dev.llmaudit.policy.load.BundleLoader.load(BUNDLE).bundle());
+        String base = "\"tenant\":\"acme-eu\",\"team\":\"claims\",\"app\":\"triage\",\"environment\":\"prod\",\"operation\":\"chat\",\"status\":\"ok\"";
+        List<String> lines = List.of(
+                // Two deployment scopes of one model in one region: one rollup, two SKU prices.
+                "{\"event_id\":\"p1\",\"event_time\":\"2026-11-04T09:05:00Z\"," + base + ",\"cloud\":\"azure\",\"region\":\"swedencentral\","
+                        + "\"deployment_scope\":\"data_zone\",\"provider\":\"azure.ai.openai\",\"request_model\":\"gpt-5.5\","
+                        + "\"input_tokens\":120000,\"cached_input_tokens\":20000,\"output_tokens\":3000,\"reasoning_tokens\":700}",
+                "{\"event_id\":\"p2\",\"event_time\":\"2026-11-04T09:10:00Z\"," + base + ",\"cloud\":\"azure\",\"region\":\"swedencentral\","
+                        + "\"deployment_scope\":\"global\",\"provider\":\"azure.ai.openai\",\"request_model\":\"gpt-5.5\","
+                        + "\"input_tokens\":80000,\"output_tokens\":2000}",
+                "{\"event_id\":\"p3\",\"event_time\":\"2026-11-04T09:20:00Z\"," + base + ",\"cloud\":\"azure\",\"region\":\"swedencentral\","
+                        + "\"deployment_scope\":\"data_zone\",\"provider\":\"azure.ai.openai\",\"request_model\":\"gpt-5.5\","
+                        + "\"input_tokens\":1234,\"output_tokens\":56}",
+                // A model without a price: its tokens are consumed, never costed.
+                "{\"event_id\":\"p4\",\"event_time\":\"2026-11-04T09:30:00Z\"," + base + ",\"cloud\":\"other\",\"provider\":\"vllm\","
+                        + "\"request_model\":\"acme-private-llm-7b\",\"input_tokens\":5000,\"output_tokens\":700}",
+                "{\"event_id\":\"p5\",\"event_time\":\"2026-11-04T09:40:00Z\"," + base + ",\"cloud\":\"openai\",\"provider\":\"openai\","
+                        + "\"request_model\":\"gpt-5.5\",\"input_tokens\":333,\"cached_input_tokens\":100,\"output_tokens\":77}");
+        List<dev.llmaudit.avro.PricedLlmCall> out = new ArrayList<>();
+        for (String line : lines) {
+            var parsed = dev.llmaudit.schemas.json.LlmCallEventJson.parse(line);
+            assertThat(parsed.isValid()).as(line).isTrue();
+            var e = engine.evaluate(dev.llmaudit.policy.avro.LlmCalls.from(parsed.event()));
+            out.add(dev.llmaudit.jobs.PricedCalls.of(parsed.event(), e, "USD", List.of(), java.time.Instant.parse("2026-11-04T10:00:00Z")));
+        }
+        return out;
+    }
+
+    /** Their hourly rollups, built by the rollups job's own code (accumulator and record builder), final. */
+    static List<UsageRollup> rollupsOf(List<dev.llmaudit.avro.PricedLlmCall> calls) {
+        Map<String, dev.llmaudit.rollups.RollupAccumulator> windows = new TreeMap<>();
+        Map<String, Long> starts = new TreeMap<>();
+        for (var p : calls) {
+            var sample = dev.llmaudit.rollups.UsageSamples.from(p, "USD");
+            long start = sample.eventTimeMillis - Math.floorMod(sample.eventTimeMillis, 3_600_000L);
+            String key = dev.llmaudit.rollups.Rollups.rollupKey(RollupGranularity.hour, start, sample.dimensionKey);
+            windows.computeIfAbsent(key, k -> new dev.llmaudit.rollups.RollupAccumulator()).add(sample);
+            starts.put(key, start);
+        }
+        List<UsageRollup> out = new ArrayList<>();
+        windows.forEach((key, acc) -> out.add(dev.llmaudit.rollups.Rollups.build(key, RollupGranularity.hour, starts.get(key),
+                starts.get(key) + 3_600_000, acc, 0, false, null, java.time.Instant.parse("2026-11-04T10:00:00Z"))));
+        return out;
     }
 
     @Test
@@ -189,43 +238,47 @@ class FocusExportIT {
                                                                                         @TempDir Path dir) throws Exception {
         String topic = cluster.uniqueTopic("llm.usage.rollups");
         cluster.createTopic(topic, 3, Map.of());
-        List<UsageRollup> records = List.of(
+        List<dev.llmaudit.avro.PricedLlmCall> priced = pricedCalls();
+        List<UsageRollup> records = new ArrayList<>(rollupsOf(priced));
+        records.addAll(List.of(
                 azure(0, false, 500_000, "0.6875"),                  // provisional
                 azure(1, true, 1_000_000, "1.375"),                  // final
                 azure(2, true, 1_100_000, "1.5125"),                 // a late call inside the allowed lateness
                 rollup(AZURE_KEY + "#late:evt-9", 0, true, true, RollupGranularity.hour, "2026-11-02T10:00:00Z", Cloud.azure, "swedencentral",
-                        "gpt-5.5", "azure/data_zone:eu/gpt-5.5@2026-07-01", List.of(meter("Output Tokens", 1_000, 1_000, "0.011", "0.011"))),
+                        "gpt-5.5", "azure/data_zone:eu/gpt-5.5@2026-07-01", List.of(meter("Output Tokens", 1_000, "0.011", "0.011"))),
                 // Negotiated: the tenant pays 3 / 15, listed at 3.30 / 16.50.
                 rollup("hour|2026-11-02T11:00:00Z|acme-eu|claims|triage|prod|aws|eu-central-1|aws.bedrock|eu.anthropic.claude-sonnet-4-5|chat|USD",
                         0, true, false, RollupGranularity.hour, "2026-11-02T11:00:00Z", Cloud.aws, "eu-central-1", "eu.anthropic.claude-sonnet-4-5",
                         "aws/data_zone:eu/anthropic.claude-sonnet-4-5@2026-10-01", List.of(
-                                meter("Input Tokens", 2_000_000, 2_000_000, "6.6", "6"),
-                                meter("Output Tokens", 100_000, 100_000, "1.65", "1.5"))),
+                                meter("Input Tokens", 2_000_000, "6.6", "6"),
+                                meter("Output Tokens", 100_000, "1.65", "1.5"))),
                 // Unpriced tokens beside priced ones, the next day.
                 rollup("hour|2026-11-03T00:00:00Z|acme-eu|claims|triage|prod|openai|-|openai|gpt-5.5|chat|USD", 0, true, false,
                         RollupGranularity.hour, "2026-11-03T00:00:00Z", Cloud.openai, null, "gpt-5.5", "openai/global/gpt-5.5@2026-07-01", List.of(
-                                meter("Input Tokens", 300_000, 100_000, "0.125", "0.125"),
-                                meter("Output Tokens", 50_000, 10_000, "0.1", "0.1"))),
+                                meter("Input Tokens", 100_000, "0.125", "0.125"),
+                                meter("Output Tokens", 10_000, "0.1", "0.1"),
+                                unpriced("Input Tokens", 200_000),
+                                unpriced("Output Tokens", 40_000))),
                 // Another billing period.
                 rollup("hour|2026-12-01T00:00:00Z|acme-eu|claims|triage|prod|openai|-|openai|gpt-5.5|chat|USD", 0, true, false,
                         RollupGranularity.hour, "2026-12-01T00:00:00Z", Cloud.openai, null, "gpt-5.5", "openai/global/gpt-5.5@2026-07-01", List.of(
-                                meter("Input Tokens", 800_000, 800_000, "1", "1"))),
+                                meter("Input Tokens", 800_000, "1", "1"))),
                 // Daily rows of the same calls: not in an hourly dataset.
                 rollup("day|2026-11-02T00:00:00Z|acme-eu|claims|triage|prod|azure|swedencentral|azure.ai.openai|gpt-5.5|chat|USD", 0, true, false,
                         RollupGranularity.day, "2026-11-02T00:00:00Z", Cloud.azure, "swedencentral", "gpt-5.5",
-                        "azure/data_zone:eu/gpt-5.5@2026-07-01", List.of(meter("Input Tokens", 1_100_000, 1_100_000, "1.5125", "1.5125"))),
+                        "azure/data_zone:eu/gpt-5.5@2026-07-01", List.of(meter("Input Tokens", 1_100_000, "1.5125", "1.5125"))),
                 // A cloud without a billing account: withheld and reported.
                 rollup("hour|2026-11-02T12:00:00Z|acme-eu|claims|triage|prod|gcp|europe-west1|gcp.vertex_ai|gemini-2.5-pro|chat|USD", 0, true, false,
                         RollupGranularity.hour, "2026-11-02T12:00:00Z", Cloud.gcp, "europe-west1", "gemini-2.5-pro",
-                        "gcp/regional/gemini-2.5-pro@2026-07-01", List.of(meter("Input Tokens", 100_000, 100_000, "0.1375", "0.1375"))),
-                azure(1, true, 1_000_000, "1.375"));                 // an older revision read again after the newer one
+                        "gcp/regional/gemini-2.5-pro@2026-07-01", List.of(meter("Input Tokens", 100_000, "0.1375", "0.1375"))),
+                azure(1, true, 1_000_000, "1.375")));                // a revision going back (a rollups job restarted without state)
         produce(cluster, registry, topic, records, "not avro".getBytes(StandardCharsets.UTF_8));
 
         Run run = export(cluster, registry, "--topic", topic, "--to", "s3://focus/exports/finance", "--s3-endpoint", "http://127.0.0.1:" + s3Port,
                 "--billing-account", "azure=8611537,Contoso EA", "--billing-account", "aws=123456789012,Contoso payer",
-                "--billing-account", "openai=org-4Fz2");
+                "--billing-account", "openai=org-4Fz2", "--billing-account", "other=acme-infra");
         assertThat(run.exit()).as(run.err()).isEqualTo(3); // rows were withheld
-        assertThat(run.err()).contains("withheld {gcp=1} row(s)").contains("1 undecodable record(s) skipped");
+        assertThat(run.err()).contains("withheld {gcp=1} row(s)").contains("1 record(s) could not be decoded").contains("1 rollup(s) went back");
 
         // Download what the bucket holds, as a finance tool would, and read it with DuckDB.
         Path local = dir.resolve("bucket");
@@ -243,6 +296,7 @@ class FocusExportIT {
         assertThat(keys).containsExactlyInAnyOrder(
                 "exports/finance/llm-audit-focus/data/BILLING_PERIOD=2026-11/llm-audit-focus-2026-11-02.snappy.parquet",
                 "exports/finance/llm-audit-focus/data/BILLING_PERIOD=2026-11/llm-audit-focus-2026-11-03.snappy.parquet",
+                "exports/finance/llm-audit-focus/data/BILLING_PERIOD=2026-11/llm-audit-focus-2026-11-04.snappy.parquet",
                 "exports/finance/llm-audit-focus/data/BILLING_PERIOD=2026-12/llm-audit-focus-2026-12-01.snappy.parquet",
                 "exports/finance/llm-audit-focus/metadata/BILLING_PERIOD=2026-11/llm-audit-focus-Manifest.json",
                 "exports/finance/llm-audit-focus/metadata/BILLING_PERIOD=2026-12/llm-audit-focus-Manifest.json");
@@ -252,49 +306,77 @@ class FocusExportIT {
         String files = "read_parquet('" + local.resolve("exports/finance/llm-audit-focus/data") + "/*/*.parquet', hive_partitioning = true, hive_types_autocast = false)";
         Map<String, Object> totals = query("SELECT sum(BilledCost) AS billed, sum(ListCost) AS list, sum(ContractedCost) AS contracted,"
                 + " sum(EffectiveCost) AS effective, sum(ConsumedQuantity) AS consumed, count(*) AS n FROM " + files);
-        assertThat((BigDecimal) totals.get("list")).isEqualByComparingTo(sum(expected.values(), r -> r.getListCost().getAmount()))
-                .isEqualByComparingTo("11.5155");
-        assertThat((BigDecimal) totals.get("contracted")).isEqualByComparingTo(sum(expected.values(), r -> r.getContractedCost().getAmount()))
-                .isEqualByComparingTo("10.7655");
+        assertThat((BigDecimal) totals.get("list")).isEqualByComparingTo(sum(expected.values(), r -> r.getListCost().getAmount()));
+        assertThat((BigDecimal) totals.get("contracted")).isEqualByComparingTo(sum(expected.values(), r -> r.getContractedCost().getAmount()));
         assertThat((BigDecimal) totals.get("billed")).isEqualByComparingTo((BigDecimal) totals.get("contracted"));
         assertThat((BigDecimal) totals.get("effective")).isEqualByComparingTo((BigDecimal) totals.get("contracted"));
         assertThat((BigDecimal) totals.get("consumed"))
                 .isEqualByComparingTo(BigDecimal.valueOf(expected.values().stream().mapToLong(UsageRollup::getConsumedQuantity).sum()));
-        assertThat(((Number) totals.get("n")).longValue()).as("one row per used meter").isEqualTo(4 + 1 + 2 + 2 + 1);
+        // The hand-written rollups' part, with the numbers written out: last records (azure at revision 1), the correction,
+        // the negotiated AWS window, OpenAI's priced part, December.
+        assertThat((BigDecimal) query("SELECT sum(ListCost) AS list FROM " + files + " WHERE ChargePeriodStart < TIMESTAMP '2026-11-04'"
+                + " OR ChargePeriodStart >= TIMESTAMP '2026-11-05'").get("list")).isEqualByComparingTo("11.378");
+        // The part the real engine priced and the rollups code built equals the priced calls themselves, exactly.
+        BigDecimal pricedList = BigDecimal.ZERO;
+        BigDecimal pricedContracted = BigDecimal.ZERO;
+        long unpricedTokens = 0;
+        for (var p : priced) {
+            if (p.getPricingStatus() == dev.llmaudit.avro.PricingStatus.priced) {
+                pricedList = pricedList.add((p.getListCost() != null ? p.getListCost() : p.getCost()).getAmount());
+                pricedContracted = pricedContracted.add(p.getCost().getAmount());
+            } else {
+                unpricedTokens += p.getEvent().getInputTokens() + p.getEvent().getOutputTokens();
+            }
+        }
+        assertThat(unpricedTokens).as("the in-house model is unpriced").isEqualTo(5_700);
+        Map<String, Object> day4 = query("SELECT sum(ListCost) AS list, sum(ContractedCost) AS contracted,"
+                + " sum(ConsumedQuantity) FILTER (WHERE x_PricingStatus = 'unpriced') AS unpriced,"
+                + " count(DISTINCT SkuPriceId) FILTER (WHERE x_Cloud = 'azure' AND SkuMeter = 'Input Tokens') AS azureInputPrices FROM " + files
+                + " WHERE ChargePeriodStart >= TIMESTAMP '2026-11-04' AND ChargePeriodStart < TIMESTAMP '2026-11-05'");
+        assertThat((BigDecimal) day4.get("list")).isEqualByComparingTo(pricedList).isPositive();
+        assertThat((BigDecimal) day4.get("contracted")).isEqualByComparingTo(pricedContracted);
+        assertThat((BigDecimal) day4.get("unpriced")).isEqualByComparingTo(BigDecimal.valueOf(unpricedTokens));
+        assertThat(((Number) day4.get("azureInputPrices")).longValue()).as("data zone and global in one rollup: two SKU prices").isEqualTo(2);
         assertThat(query("SELECT typeof(ListCost) AS t FROM " + files + " LIMIT 1").get("t")).isEqualTo("DECIMAL(38,12)");
 
-        // FOCUS rules a validator checks: ListCost = ListUnitPrice x PricingQuantity, mandatory columns not null, periods right.
-        assertThat(((Number) query("SELECT count(*) AS bad FROM " + files
-                + " WHERE ListUnitPrice IS NULL OR ListCost <> ListUnitPrice * PricingQuantity OR ContractedCost <> ContractedUnitPrice * PricingQuantity")
+        // FOCUS rules a validator checks: ListCost = ListUnitPrice x PricingQuantity on every priced row, mandatory columns
+        // never null there, and unpriced rows carry no cost at all (never $0).
+        assertThat(((Number) query("SELECT count(*) AS bad FROM " + files + " WHERE x_PricingStatus = 'priced' AND (ListUnitPrice IS NULL"
+                + " OR ListCost <> ListUnitPrice * PricingQuantity OR ContractedCost <> ContractedUnitPrice * PricingQuantity OR SkuPriceId IS NULL)")
                 .get("bad")).longValue()).isZero();
         for (String c : List.of("BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd", "ChargeCategory",
                 "ChargeDescription", "ChargePeriodStart", "ChargePeriodEnd", "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost",
-                "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName")) {
-            assertThat(((Number) query("SELECT count(*) AS nulls FROM " + files + " WHERE " + c + " IS NULL").get("nulls")).longValue())
-                    .as(c + " is never null").isZero();
+                "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName", "SkuId", "SkuPriceId")) {
+            assertThat(((Number) query("SELECT count(*) AS nulls FROM " + files + " WHERE x_PricingStatus = 'priced' AND " + c + " IS NULL")
+                    .get("nulls")).longValue()).as(c + " is never null on a priced row").isZero();
         }
+        assertThat(((Number) query("SELECT count(*) AS n FROM " + files + " WHERE x_PricingStatus = 'unpriced' AND (ListCost IS NOT NULL"
+                + " OR BilledCost IS NOT NULL OR SkuPriceId IS NOT NULL OR BillingAccountId IS NULL)").get("n")).longValue()).isZero();
         assertThat(column("SELECT DISTINCT BILLING_PERIOD || ' ' || strftime(BillingPeriodStart, '%Y-%m-%d') || ' ' || strftime(BillingPeriodEnd,"
                 + " '%Y-%m-%d') FROM " + files + " ORDER BY 1")).containsExactly("2026-11 2026-11-01 2026-12-01", "2026-12 2026-12-01 2027-01-01");
         assertThat(column("SELECT DISTINCT ProviderName || '/' || PublisherName || '/' || BillingAccountId FROM " + files + " ORDER BY 1"))
-                .containsExactly("AWS/Anthropic/123456789012", "Microsoft/OpenAI/8611537", "OpenAI/OpenAI/org-4Fz2");
-        // The Azure window is at its latest revision (2) with the correction beside it; the negotiated row keeps both prices.
-        assertThat(column("SELECT DISTINCT x_Revision || ' ' || x_IsCorrection FROM " + files + " WHERE x_Cloud = 'azure' ORDER BY 1"))
-                .containsExactly("0 true", "2 false");
+                .containsExactly("AWS/Anthropic/123456789012", "Microsoft/OpenAI/8611537", "OpenAI/OpenAI/org-4Fz2", "vllm/vllm/acme-infra");
+        // The Azure window is at its last record (revision 1) with the correction beside it; the negotiated row keeps both prices.
+        assertThat(column("SELECT DISTINCT x_Revision || ' ' || x_IsCorrection FROM " + files + " WHERE x_Cloud = 'azure'"
+                + " AND ChargePeriodStart = TIMESTAMP '2026-11-02 10:00:00' ORDER BY 1")).containsExactly("0 true", "1 false");
         assertThat(column("SELECT ListUnitPrice || ' ' || ContractedUnitPrice FROM " + files + " WHERE x_Cloud = 'aws' AND SkuMeter = 'Output Tokens'"))
                 .containsExactly("16.500000000000 15.000000000000");
-        assertThat(column("SELECT x_UnpricedQuantity FROM " + files + " WHERE x_Cloud = 'openai' AND SkuMeter = 'Input Tokens' AND BILLING_PERIOD = '2026-11'"))
-                .containsExactly("200000.000000000000");
+        assertThat(column("SELECT ConsumedQuantity FROM " + files + " WHERE x_Cloud = 'openai' AND x_PricingStatus = 'unpriced'"
+                + " AND ChargePeriodStart = TIMESTAMP '2026-11-03 00:00:00' ORDER BY 1")).containsExactly("40000.000000000000", "200000.000000000000");
 
         JsonNode manifest = new ObjectMapper().readTree(local.resolve(
                 "exports/finance/llm-audit-focus/metadata/BILLING_PERIOD=2026-11/llm-audit-focus-Manifest.json").toFile());
         assertThat(manifest.path("focusVersion").asText()).isEqualTo("1.2");
         assertThat(manifest.path("billingPeriod").path("start").asText()).isEqualTo("2026-11-01T00:00:00Z");
-        assertThat(manifest.path("dataFiles")).hasSize(2);
+        assertThat(manifest.path("dataFiles")).hasSize(3);
         assertThat(manifest.path("columns").get(0).path("name").asText()).isEqualTo("BilledCost");
-        assertThat(new BigDecimal(manifest.path("totals").path("USD").path("ListCost").asText())).isEqualByComparingTo("10.5155");
-        assertThat(manifest.path("withheldRows").path("gcp").path("rows").asLong()).isEqualTo(1);
-        assertThat(new BigDecimal(manifest.path("withheldRows").path("gcp").path("ListCost").asText())).isEqualByComparingTo("0.1375");
-        assertThat(manifest.path("undecodableRecords").asLong()).isEqualTo(1);
+        assertThat(new BigDecimal(manifest.path("totals").path("USD").path("ListCost").asText()))
+                .isEqualByComparingTo(new BigDecimal("10.378").add(pricedList));
+        assertThat(manifest.path("totals").path("USD").path("unpricedTokens").asLong()).isEqualTo(240_000 + unpricedTokens);
+        assertThat(manifest.path("withheldRows").path("gcp").path("USD").path("rows").asLong()).isEqualTo(1);
+        assertThat(new BigDecimal(manifest.path("withheldRows").path("gcp").path("USD").path("ListCost").asText())).isEqualByComparingTo("0.1375");
+        assertThat(manifest.path("run").path("undecodableRecords").asLong()).isEqualTo(1);
+        assertThat(manifest.path("run").path("revisionsGoingBack").asLong()).isEqualTo(1);
     }
 
     @Test
@@ -321,7 +403,7 @@ class FocusExportIT {
             // The window closes (final revision), then a too-late call arrives (a correction): the same day's file is rewritten.
             produce(cluster, registry, topic, List.of(azure(1, true, 1_000_000, "1.375"),
                     rollup(AZURE_KEY + "#late:evt-9", 0, true, true, RollupGranularity.hour, "2026-11-02T10:00:00Z", Cloud.azure, "swedencentral",
-                            "gpt-5.5", "azure/data_zone:eu/gpt-5.5@2026-07-01", List.of(meter("Output Tokens", 1_000, 1_000, "0.011", "0.011")))));
+                            "gpt-5.5", "azure/data_zone:eu/gpt-5.5@2026-07-01", List.of(meter("Output Tokens", 1_000, "0.011", "0.011")))));
             awaitTotal(csv, err, new BigDecimal("1.903"));
             assertThat(column("SELECT DISTINCT x_IsFinal FROM " + csv)).containsExactly("true");
             assertThat(new ObjectMapper().readTree(out.resolve("llm-audit-focus/metadata/BILLING_PERIOD=2026-11/llm-audit-focus-Manifest.json")
@@ -329,6 +411,9 @@ class FocusExportIT {
         } finally {
             follower.interrupt();
         }
+        follower.join(30_000);
+        assertThat(follower.isAlive()).as("an interrupted follower writes what it read and ends").isFalse();
+        assertThat(err.toString()).doesNotContain("Exception");
     }
 
     /** Waits until the file's ListCost total is the expected one (the follower rewrites it every second when it changed). */

@@ -33,7 +33,7 @@ public interface ExportTarget extends AutoCloseable {
     static ExportTarget open(URI to, S3Settings s3) {
         String scheme = to.getScheme() == null ? "" : to.getScheme();
         return switch (scheme) {
-            case "file" -> new Directory(Path.of(to));
+            case "file" -> new Directory(Path.of(to).toAbsolutePath().normalize());
             case "s3" -> {
                 if (to.getHost() == null || to.getHost().isBlank()) {
                     throw new IllegalArgumentException("--to " + to + ": no bucket; use s3://BUCKET/PREFIX");

@@ -58,8 +58,10 @@ public final class FocusExport {
      * @param name the export's name (folder and file prefix)
      * @param granularity hour or day: which rollups it exports
      * @param since the first billing period exported, or null for all
+     * @param periods how many billing periods up to the current one are exported and held in memory (as months pass,
+     *                a following export lets the oldest go: its files stay as last written), or 0 for all
      */
-    public record Settings(String name, FocusFiles.Format format, String granularity, YearMonth since, BillingAccounts accounts) {}
+    public record Settings(String name, FocusFiles.Format format, String granularity, YearMonth since, int periods, BillingAccounts accounts) {}
 
     /** What one day's file holds. */
     record DayFile(String key, LocalDate day, int rows, int bytes, Map<String, Totals> totals, Map<String, Totals> withheld) {}
@@ -70,14 +72,31 @@ public final class FocusExport {
         BigDecimal list = BigDecimal.ZERO;
         BigDecimal contracted = BigDecimal.ZERO;
         BigDecimal consumed = BigDecimal.ZERO;
+        BigDecimal unpricedTokens = BigDecimal.ZERO;
         long rows;
+        long unpricedRows;
 
         void add(Object[] row) {
-            billed = billed.add((BigDecimal) FocusRows.get(row, FocusColumn.BilledCost));
-            list = list.add((BigDecimal) FocusRows.get(row, FocusColumn.ListCost));
-            contracted = contracted.add((BigDecimal) FocusRows.get(row, FocusColumn.ContractedCost));
+            if ("unpriced".equals(FocusRows.get(row, FocusColumn.x_PricingStatus))) {
+                unpricedRows++;
+                unpricedTokens = unpricedTokens.add((BigDecimal) FocusRows.get(row, FocusColumn.ConsumedQuantity));
+            } else {
+                billed = billed.add((BigDecimal) FocusRows.get(row, FocusColumn.BilledCost));
+                list = list.add((BigDecimal) FocusRows.get(row, FocusColumn.ListCost));
+                contracted = contracted.add((BigDecimal) FocusRows.get(row, FocusColumn.ContractedCost));
+            }
             consumed = consumed.add((BigDecimal) FocusRows.get(row, FocusColumn.ConsumedQuantity));
             rows++;
+        }
+
+        void add(Totals t) {
+            billed = billed.add(t.billed);
+            list = list.add(t.list);
+            contracted = contracted.add(t.contracted);
+            consumed = consumed.add(t.consumed);
+            unpricedTokens = unpricedTokens.add(t.unpricedTokens);
+            rows += t.rows;
+            unpricedRows += t.unpricedRows;
         }
 
         ObjectNode json() {
@@ -87,12 +106,20 @@ public final class FocusExport {
             n.put("ListCost", list.toPlainString());
             n.put("ContractedCost", contracted.toPlainString());
             n.put("ConsumedQuantity", consumed.toPlainString());
+            n.put("unpricedRows", unpricedRows);
+            n.put("unpricedTokens", unpricedTokens.toPlainString());
             return n;
         }
     }
 
     /** What a run did: shown to the user, and the exit status of a one-shot run. */
-    public record Summary(long records, long undecodable, int filesWritten, int manifestsWritten, long rows, Map<String, Long> withheldRows) {}
+    public record Summary(long records, long undecodable, long invalid, long revisionsBack, long olderPeriods, int filesWritten,
+                          int manifestsWritten, long rows, Map<String, Long> withheldRows) {
+        /** True when something read is not in the files: undecodable or invalid records, withheld rows. */
+        public boolean incomplete() {
+            return undecodable > 0 || invalid > 0 || !withheldRows.isEmpty();
+        }
+    }
 
     private final Settings settings;
     private final ExportTarget target;
@@ -100,6 +127,7 @@ public final class FocusExport {
     private final Clock clock;
     private final FocusLedger ledger;
     private final Map<LocalDate, DayFile> files = new TreeMap<>();
+    private final Set<YearMonth> manifestsDue = new java.util.TreeSet<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private long records;
     private long undecodable;
@@ -112,6 +140,14 @@ public final class FocusExport {
         this.scratch = scratch;
         this.clock = clock;
         this.ledger = new FocusLedger(settings.granularity(), settings.since());
+        keepPeriods();
+    }
+
+    /** With --periods, the billing periods before the last N (up to the current UTC month) are let go. */
+    private void keepPeriods() {
+        if (settings.periods() > 0) {
+            ledger.keepFrom(YearMonth.from(clock.instant().atZone(ZoneOffset.UTC)).minusMonths(settings.periods() - 1L));
+        }
     }
 
     /** Stops a following run after its current step (the files then hold everything read). */
@@ -133,19 +169,42 @@ public final class FocusExport {
         p.put("enable.auto.commit", "false");
         p.remove("group.id");
         ConfluentAvroDeserializer<UsageRollup> decoder = new ConfluentAvroDeserializer<>(registry, UsageRollup.class);
+        boolean interrupted = false;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = partitions(c, topic, follow);
             if (partitions == null) {
                 return summary();
             }
-            c.assign(partitions);
-            c.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = c.endOffsets(partitions, Duration.ofSeconds(30));
+            List<TopicPartition> assigned = new ArrayList<>(partitions);
+            c.assign(assigned);
+            c.seekToBeginning(assigned);
+            Map<TopicPartition, Long> end = c.endOffsets(assigned, Duration.ofSeconds(30));
             long lastWrite = System.nanoTime();
             long lastProgress = System.nanoTime();
+            long lastLookedAtPartitions = System.nanoTime();
             boolean caughtUp = false;
             while (running.get()) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                if (follow && System.nanoTime() - lastLookedAtPartitions > Duration.ofMinutes(1).toNanos()) {
+                    // Partitions added to the topic later are read from their start too.
+                    lastLookedAtPartitions = System.nanoTime();
+                    List<TopicPartition> added = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                            .map(i -> new TopicPartition(topic, i.partition())).filter(tp -> !assigned.contains(tp)).toList();
+                    if (!added.isEmpty()) {
+                        assigned.addAll(added);
+                        c.assign(assigned);
+                        c.seekToBeginning(added);
+                    }
+                }
+                org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled;
+                try {
+                    polled = c.poll(Duration.ofMillis(500));
+                } catch (org.apache.kafka.common.errors.InterruptException e) {
+                    // The thread was interrupted: a stop like stop(), so what was read is still written (below).
+                    Thread.interrupted();
+                    interrupted = true;
+                    break;
+                }
+                for (ConsumerRecord<String, byte[]> r : polled) {
                     records++;
                     if (r.value() == null) {
                         continue; // a tombstone: nothing to export
@@ -164,20 +223,25 @@ public final class FocusExport {
                         progress.flush();
                     }
                     if (caughtUp) {
-                        writeChanged(progress);
-                        lastWrite = System.nanoTime();
                         if (!follow) {
+                            writeChanged(progress); // a failure here ends a one-shot run (exit 1): nothing is retried silently
                             break;
                         }
+                        writeOrRetryLater(progress);
+                        lastWrite = System.nanoTime();
                     }
                 } else if (System.nanoTime() - lastWrite >= interval.toNanos()) {
-                    writeChanged(progress);
+                    keepPeriods();
+                    writeOrRetryLater(progress);
                     lastWrite = System.nanoTime();
                 }
             }
             if (follow && caughtUp) {
-                writeChanged(progress); // what was read before the stop
+                writeOrRetryLater(progress); // what was read before the stop
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt(); // after the consumer closed: closing with the flag set would throw
         }
         return summary();
     }
@@ -220,21 +284,40 @@ public final class FocusExport {
         return null;
     }
 
-    /** Writes the changed days, then the manifests of their billing periods. */
+    /** A following export keeps going when the store fails: the days stay changed and are written at the next interval. */
+    private void writeOrRetryLater(PrintWriter progress) {
+        try {
+            writeChanged(progress);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("could not write the FOCUS files ({}); trying again in the next interval", e.toString());
+        }
+    }
+
+    /**
+     * Writes the changed days, then the manifests of their billing periods. What fails stays due: the days not
+     * written stay changed, and a period whose manifest was not written keeps it due.
+     */
     void writeChanged(PrintWriter progress) throws IOException {
         List<LocalDate> days = ledger.takeChanged();
-        if (days.isEmpty()) {
+        if (days.isEmpty() && manifestsDue.isEmpty()) {
             return;
         }
-        Set<YearMonth> periods = new LinkedHashSet<>();
-        for (LocalDate day : days) {
-            files.put(day, writeDay(day));
-            periods.add(YearMonth.from(day));
+        for (int i = 0; i < days.size(); i++) {
+            LocalDate day = days.get(i);
+            try {
+                files.put(day, writeDay(day));
+            } catch (IOException | RuntimeException e) {
+                ledger.markChanged(days.subList(i, days.size()));
+                throw e;
+            }
+            manifestsDue.add(YearMonth.from(day));
         }
-        for (YearMonth period : periods) {
+        int manifests = manifestsDue.size();
+        for (YearMonth period : new ArrayList<>(manifestsDue)) {
             writeManifest(period);
+            manifestsDue.remove(period);
         }
-        progress.printf("llm-audit export focus: wrote %d day file(s) and %d manifest(s) (%s)%n", days.size(), periods.size(),
+        progress.printf("llm-audit export focus: wrote %d day file(s) and %d manifest(s) (%s)%n", days.size(), manifests,
                 target.describe(settings.name() + "/"));
         progress.flush();
     }
@@ -249,7 +332,7 @@ public final class FocusExport {
             List<Object[]> of = FocusRows.of(r, account != null ? account : new BillingAccounts.Account("withheld", null, null));
             for (Object[] row : of) {
                 if (account == null) {
-                    withheld.computeIfAbsent(cloud, k -> new Totals()).add(row);
+                    withheld.computeIfAbsent(cloud + " " + r.getBillingCurrency(), k -> new Totals()).add(row);
                 } else {
                     rows.add(row);
                     totals.computeIfAbsent(r.getBillingCurrency(), k -> new Totals()).add(row);
@@ -262,7 +345,8 @@ public final class FocusExport {
         target.put(key, bytes, settings.format().contentType);
         filesWritten++;
         if (!withheld.isEmpty()) {
-            LOG.warn("{}: withheld the rows of {} (no billing account configured; add --billing-account CLOUD=ID)", key, withheld.keySet());
+            LOG.warn("{}: withheld the rows of {} (no billing account configured; add --billing-account CLOUD=ID)", key,
+                    withheld.keySet().stream().map(k -> k.substring(0, k.indexOf(' '))).distinct().toList());
         }
         return new DayFile(key, day, rows.size(), bytes.length, totals, withheld);
     }
@@ -299,29 +383,29 @@ public final class FocusExport {
             file.put("day", day.toString());
             file.put("rows", f.rows());
             file.put("bytes", f.bytes());
-            f.totals().forEach((cur, t) -> merge(totals.computeIfAbsent(cur, k -> new Totals()), t));
-            f.withheld().forEach((cloud, t) -> merge(withheld.computeIfAbsent(cloud, k -> new Totals()), t));
+            f.totals().forEach((cur, t) -> totals.computeIfAbsent(cur, k -> new Totals()).add(t));
+            f.withheld().forEach((cloudCurrency, t) -> withheld.computeIfAbsent(cloudCurrency, k -> new Totals()).add(t));
         }
         ObjectNode byCurrency = m.putObject("totals");
         totals.forEach((cur, t) -> byCurrency.set(cur, t.json()));
         if (!withheld.isEmpty()) {
             ObjectNode w = m.putObject("withheldRows");
-            withheld.forEach((cloud, t) -> w.set(cloud, t.json().put("reason",
-                    "no billing account configured for " + cloud + " (FOCUS BillingAccountId is never null): add --billing-account "
-                            + cloud + "=ID or billing_accounts." + cloud + " in the config file, and export again")));
+            withheld.forEach((cloudCurrency, t) -> {
+                String cloud = cloudCurrency.substring(0, cloudCurrency.indexOf(' '));
+                w.with(cloud).set(cloudCurrency.substring(cloud.length() + 1), t.json().put("reason", "no billing account configured for "
+                        + cloud + " (FOCUS BillingAccountId is never null): add --billing-account " + cloud + "=ID or billing_accounts."
+                        + cloud + " in the config file, and export again"));
+            });
         }
-        m.put("undecodableRecords", undecodable);
+        // Of this run (all periods): records not in any file, and revisions that went back.
+        ObjectNode run = m.putObject("run");
+        run.put("recordsRead", records);
+        run.put("undecodableRecords", undecodable);
+        run.put("invalidRecords", ledger.invalid());
+        run.put("revisionsGoingBack", ledger.revisionsBack());
         String key = settings.name() + "/metadata/BILLING_PERIOD=" + period + "/" + settings.name() + "-Manifest.json";
         target.put(key, JSON.writeValueAsBytes(m), "application/json");
         manifestsWritten++;
-    }
-
-    private static void merge(Totals into, Totals t) {
-        into.billed = into.billed.add(t.billed);
-        into.list = into.list.add(t.list);
-        into.contracted = into.contracted.add(t.contracted);
-        into.consumed = into.consumed.add(t.consumed);
-        into.rows += t.rows;
     }
 
     private Summary summary() {
@@ -329,9 +413,10 @@ public final class FocusExport {
         long rows = 0;
         for (DayFile f : files.values()) {
             rows += f.rows();
-            f.withheld().forEach((cloud, t) -> withheld.merge(cloud, t.rows, Long::sum));
+            f.withheld().forEach((cloudCurrency, t) -> withheld.merge(cloudCurrency.substring(0, cloudCurrency.indexOf(' ')), t.rows, Long::sum));
         }
-        return new Summary(records, undecodable, filesWritten, manifestsWritten, rows, withheld);
+        return new Summary(records, undecodable, ledger.invalid(), ledger.revisionsBack(), ledger.olderPeriods(), filesWritten,
+                manifestsWritten, rows, withheld);
     }
 
 }

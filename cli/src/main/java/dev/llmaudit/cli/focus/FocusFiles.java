@@ -125,6 +125,14 @@ public final class FocusFiles {
         return out;
     }
 
+    /**
+     * Text from events (tenant, team, app, model, tags) that a spreadsheet would run as a formula gets a leading
+     * apostrophe (OWASP's advice for CSV injection): finance opens these files. Parquet keeps the text as it is.
+     */
+    static String spreadsheetSafe(String v) {
+        return !v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0 ? "'" + v : v;
+    }
+
     private static byte[] csvGz(List<Object[]> rows) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         FocusColumn[] columns = FocusColumn.values();
@@ -139,6 +147,7 @@ public final class FocusFiles {
                     text[c.ordinal()] = v == null ? null
                             : v instanceof BigDecimal d ? d.toPlainString()
                             : v instanceof Instant t ? DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS))
+                            : v instanceof String str ? spreadsheetSafe(str)
                             : v.toString();
                 }
                 csv.printRecord(text);

@@ -13,17 +13,22 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * What the export holds: the latest revision of every rollup key plus every correction (each has its
- * own key), of one granularity (hourly and daily rows of the same calls in one dataset would count
- * them twice), grouped by UTC day, with the days changed since they were last written.
+ * What the export holds: the last record of every rollup key, as the compacted topic keeps it (the
+ * latest revision; every correction has its own key), of one granularity (hourly and daily rows of the
+ * same calls in one dataset would count them twice), grouped by UTC day, with the days changed since
+ * they were last written. Records that cannot be exported (see {@link FocusRows#problem}) are counted
+ * and reported, not held.
  */
 final class FocusLedger {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FocusLedger.class);
     private final String granularity;
     private final YearMonth since;
     private final Map<String, UsageRollup> latest = new HashMap<>();
     private final Map<LocalDate, Set<String>> byDay = new TreeMap<>();
     private final Set<LocalDate> changed = new TreeSet<>();
-    private long ignoredStale;
+    private long invalid;
+    private long revisionsBack;
+    private long olderPeriods;
 
     /**
      * @param granularity hour or day
@@ -34,23 +39,51 @@ final class FocusLedger {
         this.since = since;
     }
 
+    private YearMonth oldestKept;
+
+    /** Forgets the periods before this one (their files stay as last written) and ignores records for them from now on. */
+    void keepFrom(YearMonth first) {
+        oldestKept = first;
+        byDay.keySet().removeIf(d -> {
+            if (!YearMonth.from(d).isBefore(first)) {
+                return false;
+            }
+            byDay.get(d).forEach(latest::remove);
+            changed.remove(d);
+            return true;
+        });
+    }
+
     /** @return true when the record changed what the export holds */
     boolean add(String key, UsageRollup r) {
         if (r == null || r.getXGranularity() == null || !r.getXGranularity().name().equals(granularity)) {
+            return false;
+        }
+        String problem = FocusRows.problem(r);
+        if (problem != null) {
+            invalid++;
+            LOG.warn("rollup {} revision {} cannot be exported and is left out: {}", r.getXRollupKey(), r.getXRevision(), problem);
             return false;
         }
         LocalDate day = day(r);
         if (since != null && YearMonth.from(day).isBefore(since)) {
             return false;
         }
-        String k = key != null ? key : r.getXRollupKey();
-        UsageRollup held = latest.get(k);
-        if (held != null && held.getXRevision() > r.getXRevision()) {
-            ignoredStale++; // an older revision read after a newer one: the newer stays
+        if (oldestKept != null && YearMonth.from(day).isBefore(oldestKept)) {
+            olderPeriods++;
             return false;
         }
+        String k = key != null ? key : r.getXRollupKey();
+        UsageRollup held = latest.get(k);
         if (r.equals(held)) {
             return false; // the same record again (a replay)
+        }
+        if (held != null && held.getXRevision() > r.getXRevision()) {
+            // The topic's last record wins, as compaction keeps it and the console shows it; a revision going back
+            // (a rollups job restarted without its state) is reported, as its totals may be partial.
+            revisionsBack++;
+            LOG.warn("rollup {} went back from revision {} to {} (rollups job restarted without state?); the later record is exported",
+                    k, held.getXRevision(), r.getXRevision());
         }
         latest.put(k, r);
         byDay.computeIfAbsent(day, d -> new TreeSet<>()).add(k);
@@ -67,6 +100,11 @@ final class FocusLedger {
         List<LocalDate> days = new ArrayList<>(changed);
         changed.clear();
         return days;
+    }
+
+    /** Marks days as changed again (their write failed). */
+    void markChanged(java.util.Collection<LocalDate> days) {
+        changed.addAll(days);
     }
 
     boolean hasChanges() {
@@ -91,7 +129,18 @@ final class FocusLedger {
         return latest.size();
     }
 
-    long ignoredStale() {
-        return ignoredStale;
+    /** Records left out because they cannot be exported. */
+    long invalid() {
+        return invalid;
+    }
+
+    /** Records whose revision was lower than the one they replaced. */
+    long revisionsBack() {
+        return revisionsBack;
+    }
+
+    /** Records for billing periods no longer kept. */
+    long olderPeriods() {
+        return olderPeriods;
     }
 }

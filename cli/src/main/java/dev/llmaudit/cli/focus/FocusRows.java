@@ -29,41 +29,87 @@ public final class FocusRows {
 
     /** The rows of a rollup, with the cloud's billing account (never null: rows without one are withheld by the caller). */
     public static List<Object[]> of(UsageRollup r, BillingAccounts.Account account) {
-        List<Object[]> rows = new ArrayList<>(4);
+        List<Object[]> rows = new ArrayList<>();
         if (r.getXSkuMeters() == null) {
+            // Written before UsageRollup v4, or from job state older than it: one row with the totals, which are exact.
             Object[] row = common(r, account);
             set(row, FocusColumn.ConsumedQuantity, BigDecimal.valueOf(r.getConsumedQuantity()));
             costs(row, r.getListCost().getAmount(), contracted(r));
-            set(row, FocusColumn.ChargeDescription, description(r, "tokens (meters not split: written before UsageRollup v4)"));
+            set(row, FocusColumn.x_PricingStatus, "meters unknown");
+            set(row, FocusColumn.x_PriceEntry, r.getSkuId());
+            set(row, FocusColumn.ChargeDescription, description(r, "tokens (no meter split: written before UsageRollup v4 or from older job state)"));
             rows.add(row);
             return rows;
         }
-        String[] entries = r.getSkuId() == null ? new String[0] : r.getSkuId().split(",");
         for (SkuMeterUsage m : r.getXSkuMeters()) {
-            BigDecimal list = m.getListCost().getAmount();
-            BigDecimal contracted = m.getContractedCost().getAmount();
-            if (m.getConsumedQuantity() == 0 && m.getPricingQuantity() == 0 && list.signum() == 0 && contracted.signum() == 0) {
-                continue; // a meter the calls did not use (e.g. no reasoning tokens): no row
-            }
             Object[] row = common(r, account);
             BigDecimal priced = BigDecimal.valueOf(m.getPricingQuantity()).movePointLeft(6);
             set(row, FocusColumn.SkuMeter, m.getSkuMeter());
             set(row, FocusColumn.ConsumedQuantity, BigDecimal.valueOf(m.getConsumedQuantity()));
             set(row, FocusColumn.PricingQuantity, priced);
             set(row, FocusColumn.PricingUnit, "1000000 Tokens");
-            set(row, FocusColumn.x_UnpricedQuantity, BigDecimal.valueOf(m.getConsumedQuantity() - m.getPricingQuantity()));
-            costs(row, list, contracted);
-            if (entries.length == 1) {
-                // One catalog entry priced every call of the row, so one unit price did.
-                set(row, FocusColumn.SkuId, entries[0].replaceFirst("@[^@/]*$", ""));
-                set(row, FocusColumn.SkuPriceId, entries[0] + "#" + METER_IDS.getOrDefault(m.getSkuMeter(), m.getSkuMeter()));
+            String entry = m.getPriceEntry();
+            if (entry == null) {
+                // Tokens of calls without a catalog price: counted, never costed as $0.
+                set(row, FocusColumn.x_PricingStatus, "unpriced");
+                set(row, FocusColumn.ChargeDescription, description(r, m.getSkuMeter() + " without a catalog price"));
+            } else {
+                BigDecimal list = m.getListCost().getAmount();
+                BigDecimal contracted = m.getContractedCost().getAmount();
+                costs(row, list, contracted);
+                String sku = entry.replaceFirst("@[^@/]*$", "");
+                set(row, FocusColumn.SkuId, sku);
+                set(row, FocusColumn.SkuPriceId, sku + "#" + METER_IDS.getOrDefault(m.getSkuMeter(), m.getSkuMeter()));
                 set(row, FocusColumn.ListUnitPrice, unitPrice(list, priced));
                 set(row, FocusColumn.ContractedUnitPrice, unitPrice(contracted, priced));
+                set(row, FocusColumn.x_PricingStatus, "priced");
+                set(row, FocusColumn.x_PriceEntry, entry);
+                set(row, FocusColumn.ChargeDescription, description(r, m.getSkuMeter()));
             }
-            set(row, FocusColumn.ChargeDescription, description(r, m.getSkuMeter()));
             rows.add(row);
         }
         return rows;
+    }
+
+    /**
+     * Why a rollup cannot be exported as it is, or null: its meters must add up to its totals and its amounts fit the
+     * files' decimal(38,12). Checked before any row is written, so a bad record is reported instead of stopping the export.
+     */
+    public static String problem(UsageRollup r) {
+        if (r.getChargePeriodStart() == null || r.getChargePeriodEnd() == null || r.getListCost() == null || r.getBillingCurrency() == null) {
+            return "a period, ListCost or BillingCurrency is missing";
+        }
+        List<BigDecimal> amounts = new ArrayList<>(List.of(r.getListCost().getAmount(), contracted(r)));
+        if (r.getXSkuMeters() != null) {
+            BigDecimal list = BigDecimal.ZERO;
+            BigDecimal contracted = BigDecimal.ZERO;
+            long consumed = 0;
+            for (SkuMeterUsage m : r.getXSkuMeters()) {
+                if (!METER_IDS.containsKey(m.getSkuMeter())) {
+                    return "unknown SkuMeter \"" + m.getSkuMeter() + "\"";
+                }
+                if (m.getConsumedQuantity() < 0 || m.getPricingQuantity() < 0 || m.getPricingQuantity() > m.getConsumedQuantity()) {
+                    return "meter " + m.getSkuMeter() + " has quantities " + m.getConsumedQuantity() + "/" + m.getPricingQuantity();
+                }
+                list = list.add(m.getListCost().getAmount());
+                contracted = contracted.add(m.getContractedCost().getAmount());
+                consumed = Math.addExact(consumed, m.getConsumedQuantity());
+                amounts.add(m.getListCost().getAmount());
+                amounts.add(m.getContractedCost().getAmount());
+            }
+            if (list.compareTo(r.getListCost().getAmount()) != 0 || contracted.compareTo(contracted(r)) != 0
+                    || consumed != r.getConsumedQuantity()) {
+                return "its meters (ListCost " + list.toPlainString() + ", ContractedCost " + contracted.toPlainString() + ", " + consumed
+                        + " tokens) do not add up to its totals (" + r.getListCost().getAmount().toPlainString() + ", "
+                        + contracted(r).toPlainString() + ", " + r.getConsumedQuantity() + ")";
+            }
+        }
+        for (BigDecimal a : amounts) {
+            if (!fits(a)) {
+                return "amount " + a.toPlainString() + " does not fit decimal(" + FocusFiles.PRECISION + "," + FocusFiles.SCALE + ")";
+            }
+        }
+        return null;
     }
 
     /** The first instant of the rollup's billing period (its window's UTC month). */
@@ -106,7 +152,6 @@ public final class FocusRows {
         set(row, FocusColumn.x_Environment, r.getXEnvironment());
         set(row, FocusColumn.x_PriceBasis, r.getXPriceBasis());
         set(row, FocusColumn.x_CatalogVersion, r.getXCatalogVersion());
-        set(row, FocusColumn.x_PriceEntries, r.getSkuId());
         set(row, FocusColumn.x_RollupKey, r.getXRollupKey());
         set(row, FocusColumn.x_Revision, (long) r.getXRevision());
         set(row, FocusColumn.x_IsFinal, r.getXIsFinal());
@@ -126,16 +171,28 @@ public final class FocusRows {
         return r.getContractedCost() != null ? r.getContractedCost().getAmount() : r.getListCost().getAmount();
     }
 
-    /** cost / quantity when exact (one price), else null: a unit price is never rounded into existence. */
+    /**
+     * cost / quantity when that is exact and fits 12 decimals, else null: a unit price is never rounded into
+     * existence (a price finer than 10^-6 per million, rounded per call, can leave the quotient inexact).
+     */
     static BigDecimal unitPrice(BigDecimal cost, BigDecimal quantity) {
         if (quantity.signum() == 0) {
             return null;
         }
         try {
             BigDecimal unit = cost.divide(quantity);
-            return unit.scale() > 12 ? null : unit;
+            return fits(unit) ? unit : null;
         } catch (ArithmeticException nonTerminating) {
             return null;
+        }
+    }
+
+    /** True when the amount is exactly a decimal(38,12). */
+    static boolean fits(BigDecimal a) {
+        try {
+            return a.setScale(FocusFiles.SCALE, java.math.RoundingMode.UNNECESSARY).precision() <= FocusFiles.PRECISION;
+        } catch (ArithmeticException moreDecimals) {
+            return false;
         }
     }
 

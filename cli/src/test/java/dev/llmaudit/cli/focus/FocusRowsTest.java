@@ -2,6 +2,7 @@ package dev.llmaudit.cli.focus;
 
 import static dev.llmaudit.cli.focus.FocusTestRollups.meter;
 import static dev.llmaudit.cli.focus.FocusTestRollups.rollup;
+import static dev.llmaudit.cli.focus.FocusTestRollups.unpriced;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,36 +31,45 @@ class FocusRowsTest {
         return rollup("hour|2026-11-30T23:00:00Z|acme-eu|claims|triage|prod|azure|swedencentral|azure.ai.openai|gpt-5.5|chat|USD", 3, true,
                 false, RollupGranularity.hour, "2026-11-30T23:00:00Z", Cloud.azure, "swedencentral", "gpt-5.5",
                 "azure/data_zone:eu/gpt-5.5@2026-07-01", List.of(
-                        meter("Input Tokens", 1_200_000, 1_000_000, "1.375", "1.375"),
-                        meter("Cached Input Tokens", 400_000, 400_000, "0.055", "0.055"),
-                        meter("Output Tokens", 30_000, 30_000, "0.33", "0.33"),
-                        meter("Reasoning Tokens", 0, 0, "0", "0")));
+                        meter("Input Tokens", 1_000_000, "1.375", "1.375"),
+                        meter("Cached Input Tokens", 400_000, "0.055", "0.055"),
+                        meter("Output Tokens", 30_000, "0.33", "0.33"),
+                        unpriced("Input Tokens", 200_000)));
     }
 
     @Test
-    void oneRowPerUsedMeterWithListCostEqualToUnitPriceTimesQuantity() {
+    void oneRowPerSkuPriceWithListCostEqualToUnitPriceTimesQuantityAndUnpricedTokensWithoutACost() {
         List<Object[]> rows = FocusRows.of(azure(), AZURE);
 
-        assertThat(rows).extracting(r -> FocusRows.get(r, FocusColumn.SkuMeter))
-                .as("a meter the calls did not use has no row").containsExactly("Input Tokens", "Cached Input Tokens", "Output Tokens");
+        assertThat(rows).extracting(r -> FocusRows.get(r, FocusColumn.SkuMeter) + " " + FocusRows.get(r, FocusColumn.x_PricingStatus))
+                .containsExactly("Input Tokens priced", "Cached Input Tokens priced", "Output Tokens priced", "Input Tokens unpriced");
         Object[] input = rows.get(0);
         assertThat((BigDecimal) FocusRows.get(input, FocusColumn.PricingQuantity)).isEqualByComparingTo("1");      // million tokens
         assertThat((BigDecimal) FocusRows.get(input, FocusColumn.ListUnitPrice)).isEqualByComparingTo("1.375");
-        assertThat((BigDecimal) FocusRows.get(input, FocusColumn.ConsumedQuantity)).isEqualByComparingTo("1200000");
-        assertThat((BigDecimal) FocusRows.get(input, FocusColumn.x_UnpricedQuantity))
-                .as("200,000 tokens of unpriced calls: consumed, not priced, not $0 of anything").isEqualByComparingTo("200000");
-        for (Object[] r : rows) {
+        assertThat((BigDecimal) FocusRows.get(input, FocusColumn.ConsumedQuantity)).isEqualByComparingTo("1000000");
+        for (Object[] r : rows.subList(0, 3)) {
             BigDecimal unit = (BigDecimal) FocusRows.get(r, FocusColumn.ListUnitPrice);
             BigDecimal qty = (BigDecimal) FocusRows.get(r, FocusColumn.PricingQuantity);
             assertThat(unit.multiply(qty)).isEqualByComparingTo((BigDecimal) FocusRows.get(r, FocusColumn.ListCost));
             assertThat(FocusRows.get(r, FocusColumn.BilledCost)).isEqualTo(FocusRows.get(r, FocusColumn.ContractedCost));
+            assertThat(FocusRows.get(r, FocusColumn.SkuPriceId)).isNotNull();
         }
         assertThat((BigDecimal) FocusRows.get(rows.get(1), FocusColumn.ListUnitPrice)).isEqualByComparingTo("0.1375");
-        assertThat(FocusRows.get(rows.get(2), FocusColumn.SkuPriceId)).isEqualTo("azure/data_zone:eu/gpt-5.5@2026-07-01#output");
+        assertThat(FocusRows.get(rows.get(2), FocusColumn.SkuPriceId)).as("no effective date: stable across price changes")
+                .isEqualTo("azure/data_zone:eu/gpt-5.5#output");
         assertThat(FocusRows.get(rows.get(2), FocusColumn.SkuId)).isEqualTo("azure/data_zone:eu/gpt-5.5");
+        assertThat(FocusRows.get(rows.get(2), FocusColumn.x_PriceEntry)).isEqualTo("azure/data_zone:eu/gpt-5.5@2026-07-01");
         assertThat(FocusRows.get(rows.get(2), FocusColumn.ChargeDescription)).isEqualTo("gpt-5.5 Output Tokens on Azure OpenAI in swedencentral");
-        assertThat(rows.stream().map(r -> (BigDecimal) FocusRows.get(r, FocusColumn.ListCost)).reduce(BigDecimal.ZERO, BigDecimal::add))
-                .isEqualByComparingTo("1.76");
+        // 200,000 tokens of calls without a price: consumed, no cost at all (never $0), no SKU price.
+        Object[] unpriced = rows.get(3);
+        assertThat((BigDecimal) FocusRows.get(unpriced, FocusColumn.ConsumedQuantity)).isEqualByComparingTo("200000");
+        assertThat((BigDecimal) FocusRows.get(unpriced, FocusColumn.PricingQuantity)).isEqualByComparingTo("0");
+        for (FocusColumn c : List.of(FocusColumn.BilledCost, FocusColumn.ListCost, FocusColumn.ContractedCost, FocusColumn.EffectiveCost,
+                FocusColumn.ListUnitPrice, FocusColumn.SkuPriceId, FocusColumn.SkuId)) {
+            assertThat(FocusRows.get(unpriced, c)).as(c.name()).isNull();
+        }
+        assertThat(rows.stream().map(r -> (BigDecimal) FocusRows.get(r, FocusColumn.ListCost)).filter(java.util.Objects::nonNull)
+                .reduce(BigDecimal.ZERO, BigDecimal::add)).isEqualByComparingTo("1.76");
     }
 
     @Test
@@ -86,19 +96,42 @@ class FocusRowsTest {
     }
 
     @Test
-    void aRowPricedBySeveralEntriesHasNoUnitPriceAndARollupWithoutMetersIsOneRowWithItsTotals() {
-        UsageRollup mixed = UsageRollup.newBuilder(azure()).setSkuId("azure/global/gpt-5.5@2026-07-01,azure/data_zone:eu/gpt-5.5@2026-07-01").build();
-        Object[] row = FocusRows.of(mixed, AZURE).get(0);
-        assertThat(FocusRows.get(row, FocusColumn.ListUnitPrice)).isNull();
-        assertThat(FocusRows.get(row, FocusColumn.SkuId)).isNull();
-        assertThat(FocusRows.get(row, FocusColumn.x_PriceEntries)).isEqualTo(mixed.getSkuId());
+    void twoScopesInOneRegionAreTwoSkuPricesAndARollupWithoutMetersIsOneRowWithItsTotals() {
+        UsageRollup two = rollup("k", 0, true, false, RollupGranularity.hour, "2026-11-30T23:00:00Z", Cloud.azure, "swedencentral", "gpt-5.5",
+                "azure/data_zone:eu/gpt-5.5@2026-07-01", List.of(
+                        meter("Input Tokens", 1_000_000, "1.375", "1.375"),
+                        meter("azure/global/gpt-5.5@2026-07-01", "Input Tokens", 1_000_000, "1.25", "1.25")));
+        List<Object[]> rows = FocusRows.of(two, AZURE);
+        assertThat(rows).extracting(r -> FocusRows.get(r, FocusColumn.SkuPriceId) + " " + ((BigDecimal) FocusRows.get(r, FocusColumn.ListUnitPrice))
+                .stripTrailingZeros().toPlainString()).containsExactly("azure/data_zone:eu/gpt-5.5#input 1.375", "azure/global/gpt-5.5#input 1.25");
 
         UsageRollup legacy = UsageRollup.newBuilder(azure()).setXSkuMeters(null).build();
-        List<Object[]> rows = FocusRows.of(legacy, AZURE);
-        assertThat(rows).hasSize(1);
-        assertThat((BigDecimal) FocusRows.get(rows.get(0), FocusColumn.ListCost)).isEqualByComparingTo("1.76");
-        assertThat((BigDecimal) FocusRows.get(rows.get(0), FocusColumn.ConsumedQuantity)).isEqualByComparingTo("1630000");
-        assertThat(FocusRows.get(rows.get(0), FocusColumn.SkuMeter)).isNull();
+        List<Object[]> one = FocusRows.of(legacy, AZURE);
+        assertThat(one).hasSize(1);
+        assertThat((BigDecimal) FocusRows.get(one.get(0), FocusColumn.ListCost)).isEqualByComparingTo("1.76");
+        assertThat((BigDecimal) FocusRows.get(one.get(0), FocusColumn.ConsumedQuantity)).isEqualByComparingTo("1630000");
+        assertThat(FocusRows.get(one.get(0), FocusColumn.SkuMeter)).isNull();
+        assertThat(FocusRows.get(one.get(0), FocusColumn.x_PricingStatus)).isEqualTo("meters unknown");
+    }
+
+    @Test
+    void aRollupWhoseMetersDoNotAddUpOrDoNotFitIsRefusedWithTheReason() {
+        assertThat(FocusRows.problem(azure())).isNull();
+        UsageRollup wrong = UsageRollup.newBuilder(azure()).setListCost(FocusTestRollups.usd("1.77")).build();
+        assertThat(FocusRows.problem(wrong)).contains("do not add up").contains("1.760000000000").contains("1.77");
+        UsageRollup huge = UsageRollup.newBuilder(azure()).setXSkuMeters(null)
+                .setListCost(dev.llmaudit.avro.Money.newBuilder().setAmount(new BigDecimal("1e30")).setCurrency("USD").build()).build();
+        assertThat(FocusRows.problem(huge)).contains("does not fit decimal(38,12)");
+        UsageRollup odd = UsageRollup.newBuilder(azure()).build();
+        odd.getXSkuMeters().get(0).setSkuMeter("Image Tokens");
+        assertThat(FocusRows.problem(odd)).contains("unknown SkuMeter \"Image Tokens\"");
+    }
+
+    @Test
+    void csvTextThatASpreadsheetWouldRunIsDefused() {
+        assertThat(FocusFiles.spreadsheetSafe("=HYPERLINK(\"http://x\")")).isEqualTo("'=HYPERLINK(\"http://x\")");
+        assertThat(FocusFiles.spreadsheetSafe("@SUM(A1)")).startsWith("'");
+        assertThat(FocusFiles.spreadsheetSafe("claims")).isEqualTo("claims");
     }
 
     @Test

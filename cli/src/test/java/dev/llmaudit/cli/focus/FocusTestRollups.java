@@ -18,11 +18,22 @@ import java.util.Map;
 public final class FocusTestRollups {
     private FocusTestRollups() {}
 
-    /** One meter: tokens of all calls, of the priced ones, and the priced ones' list and contracted cost. */
-    public record Meter(String name, long consumed, long priced, String list, String contracted) {}
+    /** One meter of one price entry (null = the rollup's single entry), or of the unpriced tokens. */
+    public record Meter(String name, String entry, boolean priced, long tokens, String list, String contracted) {}
 
-    public static Meter meter(String name, long consumed, long priced, String list, String contracted) {
-        return new Meter(name, consumed, priced, list, contracted);
+    /** Tokens priced by the rollup's entry. */
+    public static Meter meter(String name, long tokens, String list, String contracted) {
+        return new Meter(name, null, true, tokens, list, contracted);
+    }
+
+    /** Tokens priced by another entry than the rollup's first (two scopes in one region). */
+    public static Meter meter(String entry, String name, long tokens, String list, String contracted) {
+        return new Meter(name, entry, true, tokens, list, contracted);
+    }
+
+    /** Tokens of calls without a price. */
+    public static Meter unpriced(String name, long tokens) {
+        return new Meter(name, null, false, tokens, "0", "0");
     }
 
     public static Money usd(String amount) {
@@ -36,12 +47,17 @@ public final class FocusTestRollups {
         BigDecimal contracted = BigDecimal.ZERO;
         long consumed = 0;
         List<SkuMeterUsage> usage = new ArrayList<>();
+        java.util.Set<String> entries = new java.util.TreeSet<>();
         for (Meter m : meters) {
             list = list.add(new BigDecimal(m.list()));
             contracted = contracted.add(new BigDecimal(m.contracted()));
-            consumed += m.consumed();
-            usage.add(SkuMeterUsage.newBuilder().setSkuMeter(m.name()).setConsumedQuantity(m.consumed()).setPricingQuantity(m.priced())
-                    .setListCost(usd(m.list())).setContractedCost(usd(m.contracted())).build());
+            consumed += m.tokens();
+            String entry = !m.priced() ? null : m.entry() != null ? m.entry() : skuId;
+            if (entry != null) {
+                entries.add(entry);
+            }
+            usage.add(SkuMeterUsage.newBuilder().setSkuMeter(m.name()).setPriceEntry(entry).setConsumedQuantity(m.tokens())
+                    .setPricingQuantity(m.priced() ? m.tokens() : 0).setListCost(usd(m.list())).setContractedCost(usd(m.contracted())).build());
         }
         return UsageRollup.newBuilder()
                 .setXRollupKey(key).setXRevision(revision).setXIsFinal(isFinal).setXIsCorrection(correction).setXGranularity(granularity)
@@ -50,9 +66,9 @@ public final class FocusTestRollups {
                 .setXCloud(cloud).setRegionId(region)
                 .setServiceName(Map.of(Cloud.azure, "Azure OpenAI", Cloud.aws, "Amazon Bedrock", Cloud.gcp, "Vertex AI", Cloud.openai, "OpenAI API")
                         .get(cloud))
-                .setSkuId(skuId).setXModel(model).setXOperation(Operation.chat)
+                .setSkuId(entries.isEmpty() ? null : String.join(",", entries)).setXModel(model).setXOperation(Operation.chat)
                 .setXTenant("acme-eu").setXTeam("claims").setXApp("triage").setXEnvironment("prod")
-                .setXRequestCount(10).setXErrorCount(0).setXUnpricedCount(0)
+                .setXRequestCount(10).setXErrorCount(0).setXUnpricedCount(meters.stream().anyMatch(m -> !m.priced()) ? 1 : 0)
                 .setXInputTokens(0).setXOutputTokens(0).setXCachedInputTokens(0).setXReasoningTokens(0)
                 .setConsumedQuantity(consumed).setConsumedUnit("Tokens")
                 .setListCost(usd(list.toPlainString())).setContractedCost(usd(contracted.toPlainString())).setBilledCost(null)

@@ -3,6 +3,7 @@ package dev.llmaudit.rollups;
 import java.math.BigDecimal;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.datasketches.kll.KllDoublesSketch;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
@@ -52,16 +53,31 @@ public final class RollupAccumulator {
     /** FOCUS ContractedCost: the priced calls at the prices the tenant pays (negotiated where there is one). */
     BigDecimal contractedCost = BigDecimal.ZERO;
     /**
-     * Per SKU meter, in {@link Rollups#SKU_METERS} order (uncached input, cached input, non-reasoning output,
-     * reasoning; each token in exactly one): tokens of all calls, tokens of the priced calls, and the
-     * priced calls' list and contracted costs, which add up to {@link #listCost} and {@link #contractedCost}.
+     * Per catalog entry (the SKU price) and SKU meter, in {@link Rollups#SKU_METERS} order (uncached input,
+     * cached input, non-reasoning output, reasoning; each token in exactly one): the priced calls' tokens and
+     * their list and contracted costs, which add up to {@link #listCost} and {@link #contractedCost}.
      */
-    final long[] meterConsumed = new long[METERS];
-    final long[] meterPriced = new long[METERS];
-    final BigDecimal[] meterList = zeros();
-    final BigDecimal[] meterContracted = zeros();
+    final TreeMap<String, EntryMeters> entryMeters = new TreeMap<>();
+    /** Per SKU meter, the tokens of calls without a price. */
+    final long[] unpricedMeterTokens = new long[METERS];
     /** True once a priced call's cost could not be split by meter (a negotiated call priced before PricedLlmCall v3). */
     boolean metersUnknown;
+
+    /** One catalog entry's tokens and costs per meter. */
+    static final class EntryMeters {
+        final long[] tokens = new long[METERS];
+        final BigDecimal[] list = zeros();
+        final BigDecimal[] contracted = zeros();
+
+        void add(long[] t, BigDecimal[] l, BigDecimal[] c) {
+            for (int i = 0; i < METERS; i++) {
+                tokens[i] = sum(tokens[i], t[i]);
+                list[i] = list[i].add(l[i]);
+                contracted[i] = contracted[i].add(c[i]);
+            }
+        }
+    }
+
     /** Sum of reported costs; null while no call reported one. */
     BigDecimal billedCost;
     /** Null while no call reported a latency. */
@@ -96,21 +112,14 @@ public final class RollupAccumulator {
         cachedInputTokens = sum(cachedInputTokens, s.cachedInputTokens);
         reasoningTokens = sum(reasoningTokens, s.reasoningTokens);
         long[] tokens = meterTokens(s);
-        for (int i = 0; i < METERS; i++) {
-            meterConsumed[i] = sum(meterConsumed[i], tokens[i]);
-        }
         if (s.isPriced() && s.cost != null) {
             BigDecimal[] contracted = parts(s.inputCost, s.cachedInputCost, s.outputCost, s.reasoningCost);
             BigDecimal[] list = s.listCost == null ? contracted
                     : parts(s.listInputCost, s.listCachedInputCost, s.listOutputCost, s.listReasoningCost);
-            if (contracted == null || list == null) {
+            if (contracted == null || list == null || s.priceEntry == null) {
                 metersUnknown = true;
             } else {
-                for (int i = 0; i < METERS; i++) {
-                    meterPriced[i] = sum(meterPriced[i], tokens[i]);
-                    meterList[i] = meterList[i].add(list[i]);
-                    meterContracted[i] = meterContracted[i].add(contracted[i]);
-                }
+                entryMeters.computeIfAbsent(s.priceEntry, k -> new EntryMeters()).add(tokens, list, contracted);
             }
             listCost = listCost.add(s.listCost != null ? s.listCost : s.cost);
             contractedCost = contractedCost.add(s.cost);
@@ -128,6 +137,10 @@ public final class RollupAccumulator {
                 requirementUnknown = true;
             } else if (!s.residencyRequirement.isEmpty()) {
                 intersect(s.residencyRequirement);
+            }
+        } else {
+            for (int i = 0; i < METERS; i++) {
+                unpricedMeterTokens[i] = sum(unpricedMeterTokens[i], tokens[i]);
             }
         }
         if (s.catalogVersion != null) {
@@ -169,11 +182,9 @@ public final class RollupAccumulator {
         pricedReasoningTokens = sum(pricedReasoningTokens, o.pricedReasoningTokens);
         listCost = listCost.add(o.listCost);
         contractedCost = contractedCost.add(o.contractedCost);
+        o.entryMeters.forEach((entry, m) -> entryMeters.computeIfAbsent(entry, k -> new EntryMeters()).add(m.tokens, m.list, m.contracted));
         for (int i = 0; i < METERS; i++) {
-            meterConsumed[i] = sum(meterConsumed[i], o.meterConsumed[i]);
-            meterPriced[i] = sum(meterPriced[i], o.meterPriced[i]);
-            meterList[i] = meterList[i].add(o.meterList[i]);
-            meterContracted[i] = meterContracted[i].add(o.meterContracted[i]);
+            unpricedMeterTokens[i] = sum(unpricedMeterTokens[i], o.unpricedMeterTokens[i]);
         }
         metersUnknown |= o.metersUnknown;
         if (o.billedCost != null) {
@@ -254,8 +265,13 @@ public final class RollupAccumulator {
             }
         }
         for (int i = 0; i < METERS; i++) {
-            if (meterConsumed[i] == Long.MAX_VALUE || meterPriced[i] == Long.MAX_VALUE) {
+            if (unpricedMeterTokens[i] == Long.MAX_VALUE) {
                 return true;
+            }
+            for (EntryMeters m : entryMeters.values()) {
+                if (m.tokens[i] == Long.MAX_VALUE) {
+                    return true;
+                }
             }
         }
         return false;

@@ -98,10 +98,16 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
         out.writeBoolean(a.requirementUnknown);
         out.writeBoolean(a.metersUnknown);
         for (int i = 0; i < RollupAccumulator.METERS; i++) {
-            out.writeLong(a.meterConsumed[i]);
-            out.writeLong(a.meterPriced[i]);
-            ExactDecimals.write(out, a.meterList[i]);
-            ExactDecimals.write(out, a.meterContracted[i]);
+            out.writeLong(a.unpricedMeterTokens[i]);
+        }
+        out.writeInt(a.entryMeters.size());
+        for (var e : a.entryMeters.entrySet()) {
+            out.writeUTF(e.getKey());
+            for (int i = 0; i < RollupAccumulator.METERS; i++) {
+                out.writeLong(e.getValue().tokens[i]);
+                ExactDecimals.write(out, e.getValue().list[i]);
+                ExactDecimals.write(out, e.getValue().contracted[i]);
+            }
         }
     }
 
@@ -161,10 +167,16 @@ public final class RollupAccumulatorSerializer extends TypeSerializerSingleton<R
         if (version >= 3) {
             a.metersUnknown = in.readBoolean();
             for (int i = 0; i < RollupAccumulator.METERS; i++) {
-                a.meterConsumed[i] = in.readLong();
-                a.meterPriced[i] = in.readLong();
-                a.meterList[i] = ExactDecimals.read(in);
-                a.meterContracted[i] = ExactDecimals.read(in);
+                a.unpricedMeterTokens[i] = in.readLong();
+            }
+            int entries = in.readInt();
+            for (int n = 0; n < entries; n++) {
+                RollupAccumulator.EntryMeters m = a.entryMeters.computeIfAbsent(in.readUTF(), k -> new RollupAccumulator.EntryMeters());
+                for (int i = 0; i < RollupAccumulator.METERS; i++) {
+                    m.tokens[i] = in.readLong();
+                    m.list[i] = ExactDecimals.read(in);
+                    m.contracted[i] = ExactDecimals.read(in);
+                }
             }
         } else {
             // Written before the job counted meters: the window's split is unknown, its totals stay exact.

@@ -146,12 +146,24 @@ public final class Rollups {
                 .filter(alt -> currency.equals(alt.cost().currency()));
     }
 
+    /** Per entry and meter, then the unpriced tokens per meter; meters without tokens or cost left out. */
     private static java.util.List<SkuMeterUsage> meters(RollupAccumulator a, String currency) {
-        java.util.List<SkuMeterUsage> meters = new java.util.ArrayList<>(RollupAccumulator.METERS);
+        java.util.List<SkuMeterUsage> meters = new java.util.ArrayList<>();
+        a.entryMeters.forEach((entry, m) -> {
+            for (int i = 0; i < RollupAccumulator.METERS; i++) {
+                if (m.tokens[i] != 0 || m.list[i].signum() != 0 || m.contracted[i].signum() != 0) {
+                    meters.add(SkuMeterUsage.newBuilder().setSkuMeter(SKU_METERS.get(i)).setPriceEntry(entry).setConsumedQuantity(m.tokens[i])
+                            .setPricingQuantity(m.tokens[i]).setListCost(money(m.list[i], currency))
+                            .setContractedCost(money(m.contracted[i], currency)).build());
+                }
+            }
+        });
         for (int i = 0; i < RollupAccumulator.METERS; i++) {
-            meters.add(SkuMeterUsage.newBuilder().setSkuMeter(SKU_METERS.get(i)).setConsumedQuantity(a.meterConsumed[i])
-                    .setPricingQuantity(a.meterPriced[i]).setListCost(money(a.meterList[i], currency))
-                    .setContractedCost(money(a.meterContracted[i], currency)).build());
+            if (a.unpricedMeterTokens[i] != 0) {
+                meters.add(SkuMeterUsage.newBuilder().setSkuMeter(SKU_METERS.get(i)).setPriceEntry(null)
+                        .setConsumedQuantity(a.unpricedMeterTokens[i]).setPricingQuantity(0).setListCost(money(BigDecimal.ZERO, currency))
+                        .setContractedCost(money(BigDecimal.ZERO, currency)).build());
+            }
         }
         return meters;
     }

@@ -66,6 +66,14 @@ class RollupsTest {
                 BUNDLE, T);
         assertThat(r.getXUnpricedCount()).isEqualTo(1);
         assertThat(r.getXCheapestAlternative()).as("nothing priced, nothing to compare").isNull();
+        // The unpriced call's tokens are meters without a price entry: consumed, not priced.
+        assertThat(r.getXSkuMeters()).isNotEmpty().allSatisfy(m -> {
+            assertThat(m.getPriceEntry()).isNull();
+            assertThat(m.getPricingQuantity()).isZero();
+            assertThat(m.getListCost().getAmount()).isEqualByComparingTo("0");
+        });
+        assertThat(r.getXSkuMeters().stream().mapToLong(m -> m.getConsumedQuantity()).sum())
+                .isEqualTo(unpriced.inputTokens + unpriced.outputTokens);
     }
 
     @Test
@@ -117,17 +125,23 @@ class RollupsTest {
         assertThat(r.getXRevision()).isEqualTo(2);
         assertThat(r.getXRollupKey()).startsWith("hour|2026-11-02T10:00:00Z|acme-eu|claims|triage|");
         assertThat(r.getTags()).containsEntry("tenant", "acme-eu").containsEntry("team", "claims");
-        // FOCUS rows are per SKU meter: the meters split the tokens and the costs, and add up to the totals exactly.
-        assertThat(r.getXSkuMeters()).extracting(m -> m.getSkuMeter())
-                .containsExactly("Input Tokens", "Cached Input Tokens", "Output Tokens", "Reasoning Tokens");
+        // FOCUS rows are per SKU price: per catalog entry and token kind, adding up to the totals exactly.
+        assertThat(r.getXSkuMeters()).extracting(m -> m.getSkuMeter()).isSubsetOf("Input Tokens", "Cached Input Tokens", "Output Tokens",
+                "Reasoning Tokens").contains("Input Tokens", "Output Tokens");
+        assertThat(r.getXSkuMeters()).allSatisfy(m -> {
+            assertThat(m.getPriceEntry()).as("every call here is priced").isEqualTo(samples.get(0).priceEntry);
+            assertThat(m.getPricingQuantity()).isEqualTo(m.getConsumedQuantity());
+        });
         assertThat(r.getXSkuMeters().stream().map(m -> m.getListCost().getAmount()).reduce(BigDecimal.ZERO, BigDecimal::add))
                 .isEqualTo(r.getListCost().getAmount());
         assertThat(r.getXSkuMeters().stream().map(m -> m.getContractedCost().getAmount()).reduce(BigDecimal.ZERO, BigDecimal::add))
                 .isEqualTo(r.getContractedCost().getAmount());
         assertThat(r.getXSkuMeters().stream().mapToLong(m -> m.getConsumedQuantity()).sum()).isEqualTo(input + output);
         long cached = samples.stream().mapToLong(s -> Math.min(s.cachedInputTokens, s.inputTokens)).sum();
-        assertThat(r.getXSkuMeters().get(1).getPricingQuantity()).as("cached input tokens of the priced calls").isEqualTo(cached);
-        assertThat(r.getXSkuMeters().get(0).getPricingQuantity()).isEqualTo(input - cached);
+        assertThat(r.getXSkuMeters().stream().filter(m -> m.getSkuMeter().equals("Cached Input Tokens")).mapToLong(m -> m.getPricingQuantity())
+                .sum()).as("cached input tokens of the priced calls").isEqualTo(cached);
+        assertThat(r.getXSkuMeters().stream().filter(m -> m.getSkuMeter().equals("Input Tokens")).mapToLong(m -> m.getPricingQuantity()).sum())
+                .isEqualTo(input - cached);
         // Latency percentiles from the sketch agree with the exact ones within the sketch's rank error.
         long[] lat = samples.stream().mapToLong(s -> s.latencyMs).sorted().toArray();
         assertThat(r.getXLatencyP50Ms()).isCloseTo(lat[(int) (0.50 * lat.length)], within(0.03 * 3000));
@@ -225,14 +239,17 @@ class RollupsTest {
         // The counterfactual compares list with list: in-region costs the eu. profile's list price, no saving.
         assertThat(r.getXCheapestAlternativeCost().getAmount()).isEqualByComparingTo("9.90");
         assertThat(r.getXPotentialSaving().getAmount()).isEqualByComparingTo("0");
-        // Per meter too: input 3.00 + 3.30 list, 3.00 + 3.30 contracted... the negotiated call at 3 / 15, the other at 3.30 / 16.50.
+        // Per SKU price: the negotiated entry's rows at 3 / 15 (list 3.30 / 16.50), the published entry's at list.
         assertThat(priced.getListInputCost().getAmount()).isEqualByComparingTo("3.30");
         assertThat(priced.getListOutputCost().getAmount()).isEqualByComparingTo("1.65");
-        assertThat(r.getXSkuMeters().get(0).getListCost().getAmount()).isEqualByComparingTo("6.60");
-        assertThat(r.getXSkuMeters().get(0).getContractedCost().getAmount()).isEqualByComparingTo("6.30");
-        assertThat(r.getXSkuMeters().get(2).getListCost().getAmount()).isEqualByComparingTo("3.30");
-        assertThat(r.getXSkuMeters().get(2).getContractedCost().getAmount()).isEqualByComparingTo("3.15");
-        assertThat(r.getXSkuMeters().get(2).getPricingQuantity()).isEqualTo(200_000);
+        assertThat(r.getXSkuMeters()).hasSize(4).extracting(m -> m.getPriceEntry() + " " + m.getSkuMeter() + " " + m.getConsumedQuantity() + " "
+                        + m.getListCost().getAmount().stripTrailingZeros().toPlainString() + " "
+                        + m.getContractedCost().getAmount().stripTrailingZeros().toPlainString())
+                .as("entries in order, then token kinds").containsExactly(
+                        r.getSkuId().replace(priced.getPriceEntry(), "").replace(",", "") + " Input Tokens 1000000 3.3 3.3",
+                        r.getSkuId().replace(priced.getPriceEntry(), "").replace(",", "") + " Output Tokens 100000 1.65 1.65",
+                        priced.getPriceEntry() + " Input Tokens 1000000 3.3 3",
+                        priced.getPriceEntry() + " Output Tokens 100000 1.65 1.5");
 
         // A negotiated call priced by an enforcer before PricedLlmCall v3 has no list split: the rollup says the split is unknown.
         PricedLlmCall old = PricedLlmCall.newBuilder(priced).setListInputCost(null).setListCachedInputCost(null).setListOutputCost(null)
@@ -303,7 +320,7 @@ class RollupsTest {
 
         RollupAccumulator copy = RollupAccumulatorSerializer.INSTANCE.copy(acc);
         assertThat(Rollups.build("k", RollupGranularity.hour, DAY, DAY + 3_600_000, copy, 0, false, BUNDLE, T)).isEqualTo(before);
-        assertThat(before.getXSkuMeters()).hasSize(4);
+        assertThat(before.getXSkuMeters()).as("the meters survive the round trip (compared above)").isNotEmpty();
 
         // State written by the layout before meters (2: the same bytes without the meters at the end) is still read;
         // its window's meter split is unknown, its totals are not.
