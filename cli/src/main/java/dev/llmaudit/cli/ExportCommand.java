@@ -63,7 +63,8 @@ final class ExportCommand extends GroupCommand {
 
         @Option(names = "--periods", paramLabel = "N", defaultValue = "${env:LLM_AUDIT_FOCUS_PERIODS:-0}",
                 description = {"Export the last N billing periods up to the current month, and hold only those in memory: as months",
-                        "pass, --follow lets the oldest go (its files stay as last written). 0 = all (LLM_AUDIT_FOCUS_PERIODS). Default: ${DEFAULT-VALUE}."})
+                        "pass, --follow lets the oldest go 7 days after it ended (its files stay as last written).",
+                        "0 = all (LLM_AUDIT_FOCUS_PERIODS). Default: ${DEFAULT-VALUE}."})
         int periods;
 
         @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:LLM_AUDIT_FOCUS_CONFIG}",
@@ -155,11 +156,16 @@ final class ExportCommand extends GroupCommand {
             Runtime.getRuntime().addShutdownHook(stopper);
             try (target) {
                 FocusExport.Summary s = export.run(client, registry, topic, follow, interval, err);
+                if (!s.caughtUp()) {
+                    err.println("llm-audit export focus: stopped before reading " + topic + " to its end; nothing was written");
+                    return 1;
+                }
                 err.printf("llm-audit export focus: %,d records read, %,d rows in %d file(s) and %d manifest(s) at %s%n", s.records(), s.rows(),
                         s.filesWritten(), s.manifestsWritten(), target.describe(name + "/"));
-                if (s.undecodable() + s.invalid() > 0) {
-                    err.printf("llm-audit export focus: %d record(s) could not be decoded and %d could not be exported (see the warnings);"
-                            + " they are not in the files, and the manifests count them%n", s.undecodable(), s.invalid());
+                if (s.undecodable() + s.invalid() + s.lateForEvicted() > 0) {
+                    err.printf("llm-audit export focus: %d record(s) could not be decoded, %d could not be exported and %d came for a billing"
+                            + " period already let go (see the warnings); they are not in the files, and the manifests count them%n",
+                            s.undecodable(), s.invalid(), s.lateForEvicted());
                 }
                 if (s.revisionsBack() > 0) {
                     err.printf("llm-audit export focus: %d rollup(s) went back to a lower revision (a rollups job restarted without its"

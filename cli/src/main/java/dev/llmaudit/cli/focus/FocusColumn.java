@@ -36,7 +36,7 @@ public enum FocusColumn {
     ServiceCategory(Type.STRING, "AI and Machine Learning."),
     ServiceName(Type.STRING, "Azure OpenAI, Amazon Bedrock, Vertex AI, OpenAI API, Anthropic API."),
     ServiceSubcategory(Type.STRING, "Generative AI."),
-    SkuId(Type.STRING, "The catalog entry that priced the row without its effective date (cloud, scope, model); null on unpriced rows."),
+    SkuId(Type.STRING, "The catalog entry that priced the row without its effective date or overlay prefix (cloud, scope, model); null on unpriced rows."),
     SkuMeter(Type.STRING, "Input Tokens (uncached), Cached Input Tokens, Output Tokens (non-reasoning) or Reasoning Tokens."),
     SkuPriceId(Type.STRING, "SkuId and meter, e.g. azure/data_zone:eu/gpt-5.5#output: stable across price changes, as FOCUS 1.3 asks; null on unpriced rows."),
     Tags(Type.JSON, "tenant, team, app and environment, as a JSON object."),

@@ -113,11 +113,11 @@ public final class FocusExport {
     }
 
     /** What a run did: shown to the user, and the exit status of a one-shot run. */
-    public record Summary(long records, long undecodable, long invalid, long revisionsBack, long olderPeriods, int filesWritten,
-                          int manifestsWritten, long rows, Map<String, Long> withheldRows) {
-        /** True when something read is not in the files: undecodable or invalid records, withheld rows. */
+    public record Summary(boolean caughtUp, long records, long undecodable, long invalid, long revisionsBack, long lateForEvicted,
+                          int filesWritten, int manifestsWritten, long rows, Map<String, Long> withheldRows) {
+        /** True when something read is not in the files: undecodable, invalid or too late records, withheld rows. */
         public boolean incomplete() {
-            return undecodable > 0 || invalid > 0 || !withheldRows.isEmpty();
+            return undecodable > 0 || invalid > 0 || lateForEvicted > 0 || !withheldRows.isEmpty();
         }
     }
 
@@ -133,6 +133,7 @@ public final class FocusExport {
     private long undecodable;
     private int filesWritten;
     private int manifestsWritten;
+    private boolean caughtUp;
 
     public FocusExport(Settings settings, ExportTarget target, Path scratch, Clock clock) {
         this.settings = settings;
@@ -143,10 +144,20 @@ public final class FocusExport {
         keepPeriods();
     }
 
-    /** With --periods, the billing periods before the last N (up to the current UTC month) are let go. */
+    /** How long a billing period is kept after it ends, for its last revisions and late corrections. */
+    static final Duration PERIOD_GRACE = Duration.ofDays(7);
+
+    /**
+     * With --periods, the billing periods before the last N (up to the current UTC month) are let go, each only once
+     * {@link #PERIOD_GRACE} has passed since it ended: the final revisions of its last windows come after it ends.
+     */
     private void keepPeriods() {
         if (settings.periods() > 0) {
-            ledger.keepFrom(YearMonth.from(clock.instant().atZone(ZoneOffset.UTC)).minusMonths(settings.periods() - 1L));
+            Instant now = clock.instant();
+            YearMonth first = YearMonth.from(now.atZone(ZoneOffset.UTC)).minusMonths(settings.periods() - 1L);
+            YearMonth inGrace = YearMonth.from(now.minus(PERIOD_GRACE).atZone(ZoneOffset.UTC));
+            ledger.keepFrom(inGrace.isBefore(first) ? inGrace : first);
+            manifestsDue.removeIf(p -> p.isBefore(inGrace.isBefore(first) ? inGrace : first));
         }
     }
 
@@ -182,17 +193,21 @@ public final class FocusExport {
             long lastWrite = System.nanoTime();
             long lastProgress = System.nanoTime();
             long lastLookedAtPartitions = System.nanoTime();
-            boolean caughtUp = false;
+            caughtUp = false;
             while (running.get()) {
                 if (follow && System.nanoTime() - lastLookedAtPartitions > Duration.ofMinutes(1).toNanos()) {
                     // Partitions added to the topic later are read from their start too.
                     lastLookedAtPartitions = System.nanoTime();
-                    List<TopicPartition> added = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                            .map(i -> new TopicPartition(topic, i.partition())).filter(tp -> !assigned.contains(tp)).toList();
-                    if (!added.isEmpty()) {
-                        assigned.addAll(added);
-                        c.assign(assigned);
-                        c.seekToBeginning(added);
+                    try {
+                        List<TopicPartition> added = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                                .map(i -> new TopicPartition(topic, i.partition())).filter(tp -> !assigned.contains(tp)).toList();
+                        if (!added.isEmpty()) {
+                            assigned.addAll(added);
+                            c.assign(assigned);
+                            c.seekToBeginning(added);
+                        }
+                    } catch (org.apache.kafka.common.errors.TimeoutException slowMetadata) {
+                        LOG.warn("could not list the partitions of {} ({}); looking again in a minute", topic, slowMetadata.getMessage());
                     }
                 }
                 org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> polled;
@@ -231,8 +246,8 @@ public final class FocusExport {
                         lastWrite = System.nanoTime();
                     }
                 } else if (System.nanoTime() - lastWrite >= interval.toNanos()) {
-                    keepPeriods();
                     writeOrRetryLater(progress);
+                    keepPeriods(); // after the write: what was read for a period is written before it is let go
                     lastWrite = System.nanoTime();
                 }
             }
@@ -302,22 +317,31 @@ public final class FocusExport {
         if (days.isEmpty() && manifestsDue.isEmpty()) {
             return;
         }
-        for (int i = 0; i < days.size(); i++) {
-            LocalDate day = days.get(i);
+        IOException failed = null;
+        int written = 0;
+        for (LocalDate day : days) {
             try {
                 files.put(day, writeDay(day));
+                written++;
             } catch (IOException | RuntimeException e) {
-                ledger.markChanged(days.subList(i, days.size()));
-                throw e;
+                // This day stays due; the others are still written (one failing day must not hold back the rest).
+                ledger.markChanged(List.of(day));
+                LOG.error("could not write the FOCUS file of {}: {}", day, e.toString());
+                failed = failed != null ? failed : e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                continue;
             }
             manifestsDue.add(YearMonth.from(day));
         }
-        int manifests = manifestsDue.size();
+        int manifests = 0;
         for (YearMonth period : new ArrayList<>(manifestsDue)) {
             writeManifest(period);
             manifestsDue.remove(period);
+            manifests++;
         }
-        progress.printf("llm-audit export focus: wrote %d day file(s) and %d manifest(s) (%s)%n", days.size(), manifests,
+        if (failed != null) {
+            throw failed;
+        }
+        progress.printf("llm-audit export focus: wrote %d day file(s) and %d manifest(s) (%s)%n", written, manifests,
                 target.describe(settings.name() + "/"));
         progress.flush();
     }
@@ -403,6 +427,7 @@ public final class FocusExport {
         run.put("undecodableRecords", undecodable);
         run.put("invalidRecords", ledger.invalid());
         run.put("revisionsGoingBack", ledger.revisionsBack());
+        run.put("recordsForPeriodsLetGo", ledger.lateForEvicted());
         String key = settings.name() + "/metadata/BILLING_PERIOD=" + period + "/" + settings.name() + "-Manifest.json";
         target.put(key, JSON.writeValueAsBytes(m), "application/json");
         manifestsWritten++;
@@ -415,7 +440,7 @@ public final class FocusExport {
             rows += f.rows();
             f.withheld().forEach((cloudCurrency, t) -> withheld.merge(cloudCurrency.substring(0, cloudCurrency.indexOf(' ')), t.rows, Long::sum));
         }
-        return new Summary(records, undecodable, ledger.invalid(), ledger.revisionsBack(), ledger.olderPeriods(), filesWritten,
+        return new Summary(caughtUp, records, undecodable, ledger.invalid(), ledger.revisionsBack(), ledger.lateForEvicted(), filesWritten,
                 manifestsWritten, rows, withheld);
     }
 

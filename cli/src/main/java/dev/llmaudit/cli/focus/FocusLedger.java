@@ -28,7 +28,6 @@ final class FocusLedger {
     private final Set<LocalDate> changed = new TreeSet<>();
     private long invalid;
     private long revisionsBack;
-    private long olderPeriods;
 
     /**
      * @param granularity hour or day
@@ -40,8 +39,13 @@ final class FocusLedger {
     }
 
     private YearMonth oldestKept;
+    private final Set<YearMonth> evicted = new TreeSet<>();
+    private long lateForEvicted;
 
-    /** Forgets the periods before this one (their files stay as last written) and ignores records for them from now on. */
+    /**
+     * Forgets the periods before this one (their files stay as last written). Records for a forgotten period that
+     * arrive later are counted as late (they are not in its files); records for periods never held are out of scope.
+     */
     void keepFrom(YearMonth first) {
         oldestKept = first;
         byDay.keySet().removeIf(d -> {
@@ -50,6 +54,7 @@ final class FocusLedger {
             }
             byDay.get(d).forEach(latest::remove);
             changed.remove(d);
+            evicted.add(YearMonth.from(d));
             return true;
         });
     }
@@ -70,7 +75,11 @@ final class FocusLedger {
             return false;
         }
         if (oldestKept != null && YearMonth.from(day).isBefore(oldestKept)) {
-            olderPeriods++;
+            if (evicted.contains(YearMonth.from(day))) {
+                lateForEvicted++;
+                LOG.warn("rollup {} revision {} is for billing period {}, no longer kept (--periods): its files stay as last written",
+                        r.getXRollupKey(), r.getXRevision(), YearMonth.from(day));
+            }
             return false;
         }
         String k = key != null ? key : r.getXRollupKey();
@@ -139,8 +148,8 @@ final class FocusLedger {
         return revisionsBack;
     }
 
-    /** Records for billing periods no longer kept. */
-    long olderPeriods() {
-        return olderPeriods;
+    /** Records that arrived for a billing period after it was let go: not in its files. */
+    long lateForEvicted() {
+        return lateForEvicted;
     }
 }

@@ -57,7 +57,7 @@ public final class FocusRows {
                 BigDecimal list = m.getListCost().getAmount();
                 BigDecimal contracted = m.getContractedCost().getAmount();
                 costs(row, list, contracted);
-                String sku = entry.replaceFirst("@[^@/]*$", "");
+                String sku = sku(entry);
                 set(row, FocusColumn.SkuId, sku);
                 set(row, FocusColumn.SkuPriceId, sku + "#" + METER_IDS.getOrDefault(m.getSkuMeter(), m.getSkuMeter()));
                 set(row, FocusColumn.ListUnitPrice, unitPrice(list, priced));
@@ -88,12 +88,21 @@ public final class FocusRows {
                 if (!METER_IDS.containsKey(m.getSkuMeter())) {
                     return "unknown SkuMeter \"" + m.getSkuMeter() + "\"";
                 }
-                if (m.getConsumedQuantity() < 0 || m.getPricingQuantity() < 0 || m.getPricingQuantity() > m.getConsumedQuantity()) {
-                    return "meter " + m.getSkuMeter() + " has quantities " + m.getConsumedQuantity() + "/" + m.getPricingQuantity();
+                boolean priced = m.getPriceEntry() != null;
+                // What of() relies on: a priced meter prices all its tokens; an unpriced one prices none and costs nothing.
+                if (m.getConsumedQuantity() < 0 || m.getPricingQuantity() != (priced ? m.getConsumedQuantity() : 0)
+                        || !priced && (m.getListCost().getAmount().signum() != 0 || m.getContractedCost().getAmount().signum() != 0)) {
+                    return "meter " + m.getSkuMeter() + " of " + (priced ? m.getPriceEntry() : "no price entry") + " has ConsumedQuantity "
+                            + m.getConsumedQuantity() + ", PricingQuantity " + m.getPricingQuantity() + ", ListCost "
+                            + m.getListCost().getAmount().toPlainString();
                 }
                 list = list.add(m.getListCost().getAmount());
                 contracted = contracted.add(m.getContractedCost().getAmount());
-                consumed = Math.addExact(consumed, m.getConsumedQuantity());
+                try {
+                    consumed = Math.addExact(consumed, m.getConsumedQuantity());
+                } catch (ArithmeticException overflow) {
+                    return "its meters' tokens overflow a long";
+                }
                 amounts.add(m.getListCost().getAmount());
                 amounts.add(m.getContractedCost().getAmount());
             }
@@ -110,6 +119,18 @@ public final class FocusRows {
             }
         }
         return null;
+    }
+
+    /**
+     * The SKU of a catalog entry: without its effective date, and without the overlay's "negotiated:TENANT:" or
+     * "corrected:" prefix, so a negotiated price is the same SKU price as the list one (its price is in
+     * ContractedUnitPrice).
+     */
+    static String sku(String entry) {
+        String undated = entry.replaceFirst("@[^@/]*$", "");
+        int slash = undated.indexOf('/');
+        int colon = slash < 0 ? -1 : undated.lastIndexOf(':', slash);
+        return colon < 0 ? undated : undated.substring(colon + 1);
     }
 
     /** The first instant of the rollup's billing period (its window's UTC month). */

@@ -125,6 +125,11 @@ class FocusRowsTest {
         UsageRollup odd = UsageRollup.newBuilder(azure()).build();
         odd.getXSkuMeters().get(0).setSkuMeter("Image Tokens");
         assertThat(FocusRows.problem(odd)).contains("unknown SkuMeter \"Image Tokens\"");
+        // A cost on tokens without a price entry would vanish from the files (unpriced rows carry no cost): refused.
+        UsageRollup costly = UsageRollup.newBuilder(azure()).build();
+        costly.getXSkuMeters().get(3).setListCost(FocusTestRollups.usd("0.01"));
+        costly.setListCost(FocusTestRollups.usd("1.77"));
+        assertThat(FocusRows.problem(costly)).contains("Input Tokens of no price entry");
     }
 
     @Test
@@ -132,6 +137,14 @@ class FocusRowsTest {
         assertThat(FocusFiles.spreadsheetSafe("=HYPERLINK(\"http://x\")")).isEqualTo("'=HYPERLINK(\"http://x\")");
         assertThat(FocusFiles.spreadsheetSafe("@SUM(A1)")).startsWith("'");
         assertThat(FocusFiles.spreadsheetSafe("claims")).isEqualTo("claims");
+    }
+
+    @Test
+    void aNegotiatedOrCorrectedEntryIsTheSameSkuAsTheListOne() {
+        assertThat(FocusRows.sku("negotiated:acme-eu:aws/data_zone:eu/anthropic.claude-sonnet-4-5-20250929-v1:0@2026-10-01"))
+                .isEqualTo("aws/data_zone:eu/anthropic.claude-sonnet-4-5-20250929-v1:0");
+        assertThat(FocusRows.sku("corrected:aws/data_zone:eu/anthropic.claude-opus-4-5@2026-07-01")).isEqualTo("aws/data_zone:eu/anthropic.claude-opus-4-5");
+        assertThat(FocusRows.sku("azure/data_zone:eu/gpt-5.5@2026-07-01")).isEqualTo("azure/data_zone:eu/gpt-5.5");
     }
 
     @Test
