@@ -46,6 +46,13 @@ public final class AvroJson {
         if (v instanceof Instant t) {
             return F.textNode(t.toString());
         }
+        // Before the GenericContainer case: Avro's arrays are GenericContainers too (GenericData.Array), and their
+        // toString would put an array of records (a rollup's x_SkuMeters) in one string with decimals as numbers.
+        if (v instanceof Collection<?> c) {
+            ArrayNode a = F.arrayNode();
+            c.forEach(x -> a.add(value(x)));
+            return a;
+        }
         if (v instanceof CharSequence || v instanceof Enum<?> || v instanceof GenericContainer) {
             return F.textNode(v.toString());
         }
@@ -74,11 +81,6 @@ public final class AvroJson {
             ObjectNode o = F.objectNode();
             m.forEach((k, x) -> o.set(String.valueOf(k), value(x)));
             return o;
-        }
-        if (v instanceof Collection<?> c) {
-            ArrayNode a = F.arrayNode();
-            c.forEach(x -> a.add(value(x)));
-            return a;
         }
         return F.textNode(v.toString());
     }
