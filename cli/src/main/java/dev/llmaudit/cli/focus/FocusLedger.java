@@ -116,10 +116,6 @@ final class FocusLedger {
         changed.addAll(days);
     }
 
-    boolean hasChanges() {
-        return !changed.isEmpty();
-    }
-
     /** The day's rollups in key order (so a rewritten file is the same bytes when nothing changed). */
     List<UsageRollup> rollups(LocalDate day) {
         List<UsageRollup> out = new ArrayList<>();
